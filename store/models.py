@@ -215,6 +215,10 @@ class Control(SQLModel, table=True):
     created_at: datetime = _when()
     updated_at: datetime = _when()
 
+    @property
+    def ref(self) -> str:
+        return f"C-{self.id}"
+
 
 class ControlUpdate(SQLModel, table=True):
     """A change of a control's status, with the note and any new due date."""
@@ -278,6 +282,10 @@ class ChannelRoute(SQLModel, table=True):
     purpose: ChannelPurpose = Field(sa_type=EnumText(ChannelPurpose), primary_key=True)
     channel_id: str = Field(max_length=40)
 
+    @property
+    def ref(self) -> str:
+        return f"channel:{self.purpose}"
+
 
 class AuditEvent(SQLModel, table=True):
     """One change to one field of one record; never updated or deleted (database triggers)."""
@@ -289,7 +297,7 @@ class AuditEvent(SQLModel, table=True):
     actor_id: int | None = _person()
     actor_name: str = Field(max_length=120)
     entity: str = Field(max_length=40)
-    entity_id: int
+    entity_id: int | None = None
     entity_ref: str = Field(max_length=40, index=True)
     action: str = Field(max_length=40)
     field: str | None = Field(default=None, max_length=60)

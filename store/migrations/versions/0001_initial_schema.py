@@ -97,7 +97,7 @@ def upgrade() -> None:
         sa.Column("actor_id", sa.Integer(), nullable=True),
         sa.Column("actor_name", sa.String(length=120), nullable=False),
         sa.Column("entity", sa.String(length=40), nullable=False),
-        sa.Column("entity_id", sa.Integer(), nullable=False),
+        sa.Column("entity_id", sa.Integer(), nullable=True),
         sa.Column("entity_ref", sa.String(length=40), nullable=False),
         sa.Column("action", sa.String(length=40), nullable=False),
         sa.Column("field", sa.String(length=60), nullable=True),
@@ -422,6 +422,8 @@ def upgrade() -> None:
             batch_op.f("ix_control_update_updated_at"), ["updated_at"], unique=False
         )
     _make_audit_append_only()
+    counter = sa.table("counter", sa.column("name", sa.String), sa.column("value", sa.Integer))
+    op.bulk_insert(counter, [{"name": "issue", "value": 0}, {"name": "risk", "value": 0}])
 
 
 def downgrade() -> None:

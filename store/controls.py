@@ -1,0 +1,172 @@
+"""Controls on risks and issues, and the status updates owners record after each checkpoint."""
+
+from datetime import date, datetime
+
+from sqlmodel import Session, col, select
+
+from store import audit
+from store.actors import Actor, actor_id
+from store.enums import OPEN_CONTROL_STATUSES, ControlStatus
+from store.errors import DomainError, NotFound, ValidationError
+from store.models import Checkpoint, Control, ControlUpdate, Issue, Person, Risk
+from store.permissions import Action, allowed, require
+from store.text import clean_text, required_text
+
+
+def get_control(session: Session, control_id: int | str) -> Control:
+    text = str(control_id).strip().upper().removeprefix("C-").removeprefix("C")
+    control = session.get(Control, int(text)) if text.isdigit() else None
+    if control is None:
+        raise NotFound(f"There is no control {control_id}")
+    return control
+
+
+def parent_service_id(session: Session, control: Control) -> int | None:
+    parent = (
+        session.get(Risk, control.risk_id)
+        if control.risk_id
+        else session.get(Issue, control.issue_id)
+    )
+    return None if parent is None else parent.service_id
+
+
+def add_control(
+    session: Session,
+    *,
+    actor: Actor,
+    risk: Risk,
+    description: str,
+    owner: Person | None,
+    due_date: date | None,
+    priority: bool = False,
+    now: datetime,
+) -> Control:
+    require(session, actor, Action.ADD_CONTROL, service_id=risk.service_id)
+    if priority:
+        require(session, actor, Action.SCORE_RISK, service_id=risk.service_id)
+    text = required_text(description, field="description", label="The control", limit=1000)
+    if due_date is not None and due_date < now.date():
+        raise ValidationError(
+            "The due date is in the past; choose today or later", field="due_date"
+        )
+    control = Control(
+        risk_id=risk.id,
+        description=text,
+        owner_id=owner.id if owner else None,
+        due_date=due_date,
+        status=ControlStatus.PLANNED,
+        priority=priority,
+        created_by_id=actor_id(actor),
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(control)
+    audit.record_created(session, control, actor=actor, now=now)
+    return control
+
+
+def assign_control(
+    session: Session,
+    *,
+    actor: Actor,
+    control: Control,
+    owner: Person,
+    due_date: date | None,
+    now: datetime,
+) -> Control:
+    require(session, actor, Action.ADD_CONTROL, service_id=parent_service_id(session, control))
+    if due_date is not None and due_date < now.date():
+        raise ValidationError(
+            "The due date is in the past; choose today or later", field="due_date"
+        )
+    with audit.audited(session, control, actor=actor, action="control assigned", now=now):
+        control.owner_id = owner.id
+        if due_date is not None:
+            control.due_date = due_date
+    return control
+
+
+def update_status(
+    session: Session,
+    *,
+    actor: Actor,
+    control: Control,
+    status: ControlStatus,
+    note: str | None,
+    now: datetime,
+    new_due_date: date | None = None,
+    checkpoint: Checkpoint | None = None,
+) -> ControlUpdate:
+    """Record a control's new status.
+
+    Delayed needs a new due date (today or later) and a reason; ineffective needs a note
+    saying why, so the risk can be rescored or given another control.
+    """
+    require(
+        session,
+        actor,
+        Action.UPDATE_CONTROL,
+        service_id=parent_service_id(session, control),
+        owner_id=control.owner_id,
+    )
+    text = clean_text(note, field="note", label="The note", limit=1000, required=False)
+    if status == control.status and status != ControlStatus.DELAYED:
+        raise DomainError(f"That control is already {status.label.lower()}")
+    if status == ControlStatus.DELAYED:
+        if new_due_date is None:
+            raise ValidationError("A delayed control needs a new due date", field="due_date")
+        if new_due_date < now.date():
+            raise ValidationError("The new due date is in the past", field="due_date")
+        if text is None:
+            raise ValidationError("Say why the control is delayed", field="note")
+    if status == ControlStatus.INEFFECTIVE and text is None:
+        raise ValidationError("Say why the control is not working", field="note")
+    update = ControlUpdate(
+        control_id=control.id,
+        old_status=control.status,
+        new_status=status,
+        note=text or "",
+        old_due_date=control.due_date,
+        new_due_date=new_due_date if status == ControlStatus.DELAYED else control.due_date,
+        checkpoint_id=checkpoint.id if checkpoint else None,
+        updated_by_id=actor_id(actor),
+        updated_at=now,
+    )
+    with audit.audited(session, control, actor=actor, action="control status", now=now):
+        control.status = status
+        if status == ControlStatus.DELAYED:
+            control.due_date = new_due_date
+    session.add(update)
+    return update
+
+
+def can_update(session: Session, actor: Actor, control: Control) -> bool:
+    return allowed(
+        session,
+        actor,
+        Action.UPDATE_CONTROL,
+        service_id=parent_service_id(session, control),
+        owner_id=control.owner_id,
+    )
+
+
+def overdue_controls(session: Session, *, today: date) -> list[Control]:
+    query = (
+        select(Control)
+        .where(col(Control.status).in_(list(OPEN_CONTROL_STATUSES)))
+        .where(col(Control.due_date) < today)
+        .order_by(col(Control.due_date), col(Control.id))
+    )
+    return list(session.exec(query))
+
+
+def controls_owned_by(session: Session, person: Person, *, open_only: bool = True) -> list[Control]:
+    query = select(Control).where(Control.owner_id == person.id)
+    if open_only:
+        query = query.where(col(Control.status).in_(list(OPEN_CONTROL_STATUSES)))
+    return list(session.exec(query.order_by(col(Control.due_date), col(Control.id))))
+
+
+def history(session: Session, control: Control) -> list[ControlUpdate]:
+    query = select(ControlUpdate).where(ControlUpdate.control_id == control.id)
+    return list(session.exec(query.order_by(col(ControlUpdate.id))))

@@ -1,0 +1,245 @@
+"""Services, people and the roles they hold."""
+
+from datetime import date, datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from store import audit
+from store.actors import Actor
+from store.enums import Role
+from store.errors import NotFound, ValidationError
+from store.inserts import insert_if_absent
+from store.models import Person, RoleGrant, Service
+from store.permissions import Action, require
+
+
+def _clean(text: str | None, *, field: str, label: str, limit: int) -> str:
+    value = (text or "").strip()
+    if not value:
+        raise ValidationError(f"{label} is required", field=field)
+    if len(value) > limit:
+        raise ValidationError(
+            f"{label} is {len(value)} characters; keep it to {limit}", field=field
+        )
+    return value
+
+
+def service_key(text: str) -> str:
+    return "-".join(text.strip().lower().replace("_", " ").split())
+
+
+def create_service(
+    session: Session,
+    *,
+    actor: Actor,
+    name: str,
+    key: str | None = None,
+    channel_id: str | None = None,
+    golive_date: date | None = None,
+    now: datetime,
+) -> Service:
+    require(session, actor, Action.MANAGE_SETUP)
+    name = _clean(name, field="name", label="The service name", limit=120)
+    key = service_key(key or name)
+    if not key or len(key) > 40:
+        raise ValidationError("A service key is 1 to 40 letters, digits or dashes", field="key")
+    if find_service(session, key) is not None:
+        raise ValidationError(f"A service called '{key}' already exists", field="key")
+    service = Service(
+        key=key, name=name, channel_id=channel_id, golive_date=golive_date, created_at=now
+    )
+    session.add(service)
+    audit.record_created(session, service, actor=actor, now=now)
+    return service
+
+
+def find_service(session: Session, text: str) -> Service | None:
+    """A service by its key or its name, as people type either."""
+    key = service_key(text)
+    by_key = session.exec(select(Service).where(Service.key == key)).first()
+    if by_key is not None:
+        return by_key
+    name = " ".join(text.split()).lower()
+    for service in list_services(session):
+        if service.name.lower() == name:
+            return service
+    return None
+
+
+def get_service(session: Session, text: str) -> Service:
+    service = find_service(session, text)
+    if service is None:
+        known = ", ".join(s.key for s in list_services(session)) or "none yet"
+        raise NotFound(f"No service called '{text.strip()}'. Services: {known}")
+    return service
+
+
+def list_services(session: Session) -> list[Service]:
+    return list(session.exec(select(Service).order_by(col(Service.name))))
+
+
+def find_person(session: Session, slack_user_id: str) -> Person | None:
+    return session.exec(select(Person).where(Person.slack_user_id == slack_user_id)).first()
+
+
+def get_person(session: Session, slack_user_id: str) -> Person:
+    person = find_person(session, slack_user_id)
+    if person is None:
+        raise NotFound(f"<@{slack_user_id}> has not used golive yet; add them first")
+    return person
+
+
+def ensure_person(session: Session, *, slack_user_id: str, name: str, now: datetime) -> Person:
+    """The person behind a Slack user id, created on first contact (as staff, no roles)."""
+    existing = find_person(session, slack_user_id)
+    if existing is not None:
+        return existing
+    insert_if_absent(
+        session,
+        Person,
+        {"slack_user_id": slack_user_id, "name": (name or slack_user_id)[:120], "created_at": now},
+    )
+    person = get_person(session, slack_user_id)
+    return person
+
+
+def add_person(
+    session: Session,
+    *,
+    actor: Actor,
+    slack_user_id: str,
+    name: str,
+    service: Service | None = None,
+    now: datetime,
+) -> Person:
+    require(session, actor, Action.MANAGE_SETUP)
+    slack_user_id = slack_user_id.strip().lstrip("@").strip("<>").lstrip("@")
+    if not slack_user_id or slack_user_id[0] not in "UW" or not slack_user_id.isalnum():
+        raise ValidationError(
+            f"'{slack_user_id}' is not a Slack user id (it starts with U, like U0123ABCD)",
+            field="user",
+        )
+    name = _clean(name, field="name", label="The person's name", limit=120)
+    person = find_person(session, slack_user_id)
+    if person is None:
+        person = Person(
+            slack_user_id=slack_user_id,
+            name=name,
+            created_at=now,
+            service_id=service.id if service else None,
+        )
+        session.add(person)
+        audit.record_created(session, person, actor=actor, now=now)
+        return person
+    with audit.audited(session, person, actor=actor, action="person updated", now=now):
+        person.name = name
+        if service is not None:
+            person.service_id = service.id
+    return person
+
+
+def set_home_service(
+    session: Session, *, actor: Actor, person: Person, service: Service, now: datetime
+) -> Person:
+    require(session, actor, Action.MANAGE_SETUP)
+    with audit.audited(session, person, actor=actor, action="home service set", now=now):
+        person.service_id = service.id
+    return person
+
+
+def grant_role(
+    session: Session,
+    *,
+    actor: Actor,
+    person: Person,
+    role: Role,
+    service: Service | None = None,
+    now: datetime,
+) -> RoleGrant:
+    require(session, actor, Action.MANAGE_ROLES)
+    if role == Role.REGISTERED_MANAGER and service is None:
+        raise ValidationError(
+            "A registered manager is registered for one service; name the service", field="service"
+        )
+    grant = RoleGrant(
+        person_id=person.id,
+        role=role,
+        service_id=service.id if service else None,
+        granted_by_id=getattr(actor, "id", None),
+        granted_at=now,
+    )
+    try:
+        with session.begin_nested():
+            session.add(grant)
+            session.flush()
+    except IntegrityError:
+        where = f" for {service.name}" if service else ""
+        raise ValidationError(f"{person.name} is already {role.label.lower()}{where}") from None
+    audit.record_action(
+        session,
+        person,
+        actor=actor,
+        action="role granted",
+        now=now,
+        note=_grant_text(role, service),
+    )
+    return grant
+
+
+def revoke_role(
+    session: Session,
+    *,
+    actor: Actor,
+    person: Person,
+    role: Role,
+    service: Service | None = None,
+    now: datetime,
+) -> None:
+    require(session, actor, Action.MANAGE_ROLES)
+    query = select(RoleGrant).where(RoleGrant.person_id == person.id, RoleGrant.role == role)
+    query = query.where(RoleGrant.service_id == (service.id if service else None))
+    grant = session.exec(query).first()
+    if grant is None:
+        where = f" for {service.name}" if service else ""
+        raise NotFound(f"{person.name} is not {role.label.lower()}{where}")
+    session.delete(grant)
+    audit.record_action(
+        session,
+        person,
+        actor=actor,
+        action="role removed",
+        now=now,
+        note=_grant_text(role, service),
+    )
+
+
+def _grant_text(role: Role, service: Service | None) -> str:
+    return f"{role.value}@{service.key}" if service else role.value
+
+
+def roles_of(session: Session, person: Person) -> list[tuple[Role, Service | None]]:
+    query = (
+        select(RoleGrant, Service)
+        .join(Service, col(RoleGrant.service_id) == Service.id, isouter=True)
+        .where(RoleGrant.person_id == person.id)
+        .order_by(col(RoleGrant.role))
+    )
+    return [(grant.role, service) for grant, service in session.exec(query)]
+
+
+def holders(session: Session, role: Role, *, service_id: int | None = None) -> list[Person]:
+    """People holding a role for a service (or everywhere), e.g. who to alert."""
+    query = (
+        select(Person)
+        .join(RoleGrant, col(RoleGrant.person_id) == Person.id)
+        .where(RoleGrant.role == role)
+        .distinct()
+    )
+    if service_id is None:
+        query = query.where(col(RoleGrant.service_id).is_(None))
+    else:
+        query = query.where(
+            (col(RoleGrant.service_id) == service_id) | col(RoleGrant.service_id).is_(None)
+        )
+    return list(session.exec(query.order_by(col(Person.id))))

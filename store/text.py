@@ -1,0 +1,28 @@
+"""Checks for free text people type: required or optional, within a length, no control codes."""
+
+from store.errors import ValidationError
+
+DESCRIPTION_LIMIT = 3000
+
+
+def clean_text(
+    value: str | None, *, field: str, label: str, limit: int = DESCRIPTION_LIMIT, required: bool
+) -> str | None:
+    text = "".join(ch for ch in (value or "") if ch in "\n\t" or ch.isprintable()).strip()
+    if not text:
+        if required:
+            raise ValidationError(f"{label} is required", field=field)
+        return None
+    if len(text) > limit:
+        raise ValidationError(
+            f"{label} is {len(text):,} characters; shorten it to {limit:,}", field=field
+        )
+    return text
+
+
+def required_text(
+    value: str | None, *, field: str, label: str, limit: int = DESCRIPTION_LIMIT
+) -> str:
+    text = clean_text(value, field=field, label=label, limit=limit, required=True)
+    assert text is not None
+    return text

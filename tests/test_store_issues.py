@@ -1,0 +1,172 @@
+"""Go-live issues in the store: the rules a report and its triage must follow."""
+
+from datetime import timedelta
+
+import pytest
+from sqlmodel import select
+
+from store import audit, issues
+from store.db import session_scope
+from store.enums import Impact, IssueCategory, IssueStatus, Urgency, Workaround
+from store.errors import DomainError, PermissionDenied, ValidationError
+from store.models import Issue, OutboxMessage
+from tests.world import TRIAGE_CHANNEL, build_world
+
+
+@pytest.fixture
+def world(engine, clock):
+    return build_world(engine, now=clock.now())
+
+
+def report(engine, world, clock, **overrides):
+    fields = dict(
+        service_id=world.oakwood.id,
+        category=IssueCategory.LOGIN_ACCESS,
+        description="Night staff cannot log in to the handheld devices",
+        impact=Impact.SOME,
+        urgency=Urgency.HIGH,
+    )
+    fields.update(overrides)
+    key = fields.pop("submission_key", None)
+    with session_scope(engine) as session:
+        issue, _ = issues.report_issue(
+            session,
+            reporter=world.staff,
+            report=issues.IssueReport(**fields),
+            now=clock.now(),
+            submission_key=key,
+        )
+        return issue.ref
+
+
+def test_staff_report_gets_a_reference_triage_post_and_confirmation(engine, world, clock):
+    ref = report(engine, world, clock)
+    assert ref == "GL-0001"
+    with session_scope(engine) as session:
+        issue = issues.get_issue(session, "gl-1")
+        assert issue.status == IssueStatus.NEW
+        messages = {m.key: m for m in session.exec(select(OutboxMessage))}
+    assert messages["issue:GL-0001:triage"].channel == TRIAGE_CHANNEL
+    assert messages["issue:GL-0001:confirmation"].user == world.staff.slack_user_id
+    assert not [k for k in messages if ":alert:" in k]
+
+
+def test_report_affecting_safe_care_alerts_manager_and_project_lead(engine, world, clock):
+    report(engine, world, clock, impact=Impact.SAFE_CARE, urgency=Urgency.MEDIUM)
+    with session_scope(engine) as session:
+        alerted = {m.user for m in session.exec(select(OutboxMessage)) if ":alert:" in m.key}
+    assert alerted == {world.manager.slack_user_id, world.project_lead.slack_user_id}
+
+
+def test_unsafe_workaround_must_be_described(engine, world, clock):
+    with pytest.raises(ValidationError) as refused:
+        report(engine, world, clock, workaround=Workaround.UNSAFE)
+    assert refused.value.field == "workaround_detail"
+    with session_scope(engine) as session:
+        assert session.exec(select(Issue)).all() == []
+
+
+def test_same_submission_twice_records_one_issue(engine, world, clock):
+    first = report(engine, world, clock, submission_key="view:V1:hash")
+    second = report(engine, world, clock, submission_key="view:V1:hash")
+    assert first == second == "GL-0001"
+    with session_scope(engine) as session:
+        assert len(session.exec(select(Issue)).all()) == 1
+        assert len([m for m in session.exec(select(OutboxMessage)) if "triage" in m.key]) == 1
+
+
+def test_failed_report_gives_its_reference_back(engine, world, clock):
+    with pytest.raises(ValidationError):
+        report(engine, world, clock, description="   ")
+    assert report(engine, world, clock) == "GL-0001"
+    assert report(engine, world, clock) == "GL-0002"
+
+
+def test_resolving_needs_a_correction_action(engine, world, clock):
+    ref = report(engine, world, clock)
+    with session_scope(engine) as session, pytest.raises(ValidationError) as refused:
+        issues.resolve(session, actor=world.team_leader, ref=ref, now=clock.now())
+    assert refused.value.field == "correction_action"
+    with session_scope(engine) as session:
+        issues.set_correction(
+            session,
+            actor=world.team_leader,
+            ref=ref,
+            action="Supplier reset the device profiles",
+            due=clock.now().date() + timedelta(days=1),
+            now=clock.now(),
+        )
+        assert (
+            issues.resolve(session, actor=world.team_leader, ref=ref, now=clock.now()).status
+            == IssueStatus.RESOLVED
+        )
+
+
+def test_closing_needs_closure_evidence(engine, world, clock):
+    ref = report(engine, world, clock)
+    with session_scope(engine) as session:
+        issues.set_correction(
+            session, actor=world.manager, ref=ref, action="Reset", due=None, now=clock.now()
+        )
+        issues.resolve(session, actor=world.manager, ref=ref, now=clock.now())
+    with session_scope(engine) as session, pytest.raises(ValidationError) as refused:
+        issues.close(session, actor=world.manager, ref=ref, evidence="  ", now=clock.now())
+    assert refused.value.field == "closure_evidence"
+    with session_scope(engine) as session:
+        closed = issues.close(
+            session,
+            actor=world.manager,
+            ref=ref,
+            evidence="Spot check of 5 night logins",
+            now=clock.now(),
+        )
+        assert closed.status == IssueStatus.CLOSED
+        assert closed.closure_evidence == "Spot check of 5 night logins"
+
+
+def test_transitions_outside_the_table_are_refused(engine, world, clock):
+    ref = report(engine, world, clock)
+    with session_scope(engine) as session, pytest.raises(DomainError, match="can move to"):
+        issues.reopen(session, actor=world.manager, ref=ref, reason="again", now=clock.now())
+
+
+def test_only_triagers_of_the_service_may_triage(engine, world, clock):
+    ref = report(engine, world, clock)
+    for outsider in (world.staff, world.other_manager, world.quality_lead):
+        with session_scope(engine) as session, pytest.raises(PermissionDenied) as refused:
+            issues.assign_owner(session, actor=outsider, ref=ref, owner=outsider, now=clock.now())
+        assert "Team leader" in str(refused.value)
+    with session_scope(engine) as session:
+        issue = issues.assign_owner(
+            session, actor=world.team_leader, ref=ref, owner=world.team_leader, now=clock.now()
+        )
+        assert issue.status == IssueStatus.TRIAGED
+
+
+def test_every_triage_change_is_audited_field_by_field(engine, world, clock):
+    ref = report(engine, world, clock)
+    clock.advance(timedelta(minutes=5))
+    with session_scope(engine) as session:
+        issues.set_urgency(
+            session, actor=world.manager, ref=ref, urgency=Urgency.URGENT, now=clock.now()
+        )
+    with session_scope(engine) as session:
+        changes = [e for e in audit.trail(session, entity_ref=ref) if e.action == "urgency set"]
+    assert [(e.field, e.old_value, e.new_value, e.actor_name) for e in changes] == [
+        ("urgency", "high", "urgent", "Mo Manager")
+    ]
+    assert changes[0].at == clock.now()
+
+
+def test_a_change_that_fails_leaves_nothing_behind(engine, world, clock):
+    ref = report(engine, world, clock)
+    with session_scope(engine) as session:
+        before = len(audit.trail(session))
+    with pytest.raises(RuntimeError), session_scope(engine) as session:
+        issues.set_urgency(
+            session, actor=world.manager, ref=ref, urgency=Urgency.LOW, now=clock.now()
+        )
+        raise RuntimeError("the process died before commit")
+    with session_scope(engine) as session:
+        assert issues.get_issue(session, ref).urgency == Urgency.HIGH
+        assert len(audit.trail(session)) == before
