@@ -45,7 +45,7 @@ Json = dict[str, Any]
 
 @dataclass(frozen=True)
 class Call:
-    """One request the fake received, and what it answered.
+    """One request the fake received, and what it answered (header names are lower-cased).
 
     ``status`` is None when the connection was dropped; ``response`` is the JSON body Slack
     answered (or would have, for a drop after accepting), None for an HTTP failure.
@@ -57,6 +57,13 @@ class Call:
     body: bytes = b""
     status: int | None = 200
     response: Json | None = None
+
+    @property
+    def answered(self) -> Json:
+        """The JSON body answered; fails the test for a call that got none (HTTP error)."""
+        if self.response is None:
+            raise AssertionError(f"{self.method} got no JSON answer (status {self.status})")
+        return self.response
 
     @property
     def accepted(self) -> bool:
@@ -317,6 +324,8 @@ class FakeSlack:
     def view(self, view_id: str) -> Json:
         """The modal or Home view as Slack holds it now (with its current ``hash``)."""
         with self._cond:
+            if view_id not in self._views:
+                raise AssertionError(f"no view {view_id}; known: {sorted(self._views)}")
             return json.loads(json.dumps(self._views[view_id]))
 
     def home(self, user_id: str) -> Json | None:
@@ -442,7 +451,6 @@ class FakeSlack:
         for key in ("text", "blocks", "attachments"):
             if key in args:
                 msg[key] = args[key]
-        msg["edited"] = {"user": BOT_USER_ID, "ts": self._next_ts()}
         return {
             "ok": True,
             "channel": channel,

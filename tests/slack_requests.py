@@ -432,7 +432,8 @@ class SlackDriver:
 
     def command(self, text: str = "", **kw: Any) -> Response:
         """Invoke a slash command (``/golive`` unless ``command=`` says otherwise)."""
-        return self.post_form(slash_command(text, hooks_url=self.hooks_url, **kw))
+        kw.setdefault("hooks_url", self.hooks_url)
+        return self.post_form(slash_command(text, **kw))
 
     def action(self, action_id: str, value: str | None = None, **kw: Any) -> Response:
         """Click a button or change an element (see ``block_actions``)."""

@@ -13,14 +13,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, Respond
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry import ConnectionErrorRetryHandler
 from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 
-from tests.fakeslack import UPLOAD_METHOD, FakeSlack
+from tests.fakeslack import RESPONSE_URL_METHOD, UPLOAD_METHOD, FakeSlack
 from tests.slack_requests import (
     SlackDriver,
     app_home_opened,
@@ -117,8 +117,7 @@ def test_a_command_opens_a_modal_and_a_button_posts_a_message(bot: Bot, fake: Fa
     assert opened.args["view"] == MODAL
     assert opened.headers["authorization"] == "Bearer xoxb-test"
     assert opened.headers["content-type"].startswith("application/json")
-    assert opened.response is not None
-    modal = fake.view(opened.response["view"]["id"])
+    modal = fake.view(opened.answered["view"]["id"])
     assert modal["callback_id"] == "golive_modal"
 
     clicked = bot.slack.action("approve", "42", channel_id="C1")
@@ -169,6 +168,32 @@ def test_bolt_delivers_slacks_retries_again_so_handlers_must_be_idempotent(bot: 
     assert [b["event_id"] for b in bot.seen] == ["Ev1", "Ev1"]
 
 
+def test_respond_posts_to_the_response_url_served_by_the_fake(bot: Bot, fake: FakeSlack) -> None:
+    @bot.app.command("/status")
+    def status(ack: Ack, respond: Respond) -> None:
+        ack()
+        respond("All homes live")
+
+    assert bot.slack.command("", command="/status").status == 200
+    replied = fake.wait_for(RESPONSE_URL_METHOD)[0]
+    assert replied.args["text"] == "All homes live"
+    assert replied.args["url_path"].startswith("/hooks/commands/T0001/")
+
+
+def test_a_message_shortcut_carries_the_message_it_was_used_on(bot: Bot, fake: FakeSlack) -> None:
+    got: list[dict[str, Any]] = []
+
+    @bot.app.shortcut("flag_issue")
+    def flag(ack: Ack, shortcut: dict[str, Any]) -> None:
+        got.append(shortcut)
+        ack()
+
+    written = fake.add_message("C1", "Oakwood: MAR chart missing", user="USTAFF01")
+    assert bot.slack.shortcut("flag_issue", message=written, channel_id="C1").status == 200
+    assert got[0]["message"] == written
+    assert (got[0]["message_ts"], got[0]["channel"]["id"]) == (written["ts"], "C1")
+
+
 def test_an_action_nobody_listens_to_gets_404(bot: Bot) -> None:
     assert bot.slack.action("no_such_action").status == 404
 
@@ -203,7 +228,7 @@ def test_a_submission_reaches_the_view_listener_with_its_values(bot: Bot, fake: 
         ack(response_action="errors", errors={"when": "Pick a weekday"})
 
     bot.slack.command("")
-    modal = fake.view(fake.wait_for("views.open")[0].response["view"]["id"])  # type: ignore[index]
+    modal = fake.view(fake.wait_for("views.open")[0].answered["view"]["id"])
     answer = bot.slack.submit(view=modal, values={"when": {"date": datepicker("2026-11-22")}})
     assert answer.json() == {"response_action": "errors", "errors": {"when": "Pick a weekday"}}
     assert got[0]["id"] == modal["id"]
@@ -288,7 +313,8 @@ def test_chat_update_changes_what_the_channel_shows(fake: FakeSlack) -> None:
     client = client_for(fake)
     ts = client.chat_postMessage(channel="C1", text="draft", blocks=[])["ts"]
     client.chat_update(channel="C1", ts=ts, text="final")
-    assert fake.find_message("C1", ts)["text"] == "final"  # type: ignore[index]
+    updated = fake.find_message("C1", ts)
+    assert updated is not None and updated["text"] == "final"
     with pytest.raises(SlackApiError, match="message_not_found"):
         client.chat_update(channel="C1", ts="1.000001", text="nope")
 
