@@ -55,16 +55,19 @@ def create_service(
 
 
 def find_service(session: Session, text: str) -> Service | None:
-    """A service by its key or its name, as people type either."""
+    """A service by its key or its name, as people type either, or by the start of one when
+    only one service starts that way ("Oakwood" for Oakwood House)."""
     key = service_key(text)
     by_key = session.exec(select(Service).where(Service.key == key)).first()
     if by_key is not None:
         return by_key
     name = " ".join(text.split()).lower()
-    for service in list_services(session):
+    services = list_services(session)
+    for service in services:
         if service.name.lower() == name:
             return service
-    return None
+    starting = [s for s in services if s.key.startswith(key) or s.name.lower().startswith(name)]
+    return starting[0] if key and len(starting) == 1 else None
 
 
 def get_service(session: Session, text: str) -> Service:
@@ -243,3 +246,15 @@ def holders(session: Session, role: Role, *, service_id: int | None = None) -> l
             (col(RoleGrant.service_id) == service_id) | col(RoleGrant.service_id).is_(None)
         )
     return list(session.exec(query.order_by(col(Person.id))))
+
+
+def by_ids(session: Session, *, ids: set[int | None]) -> dict[int, Person]:
+    """People by id in one query, so a list of records can show every name it mentions."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    return {p.id: p for p in session.exec(select(Person).where(col(Person.id).in_(wanted)))}  # type: ignore[misc]
+
+
+def list_people(session: Session) -> list[Person]:
+    return list(session.exec(select(Person).order_by(col(Person.name))))

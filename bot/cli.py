@@ -1,0 +1,384 @@
+"""The ``golive`` command: set up, serve Slack, run jobs, seed the demo, export, administer.
+
+Every failure a user can cause (a bad argument, a missing setting, an unreachable database)
+ends in one plain line on stderr and exit status 2, never a traceback; secrets are not printed.
+"""
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from pydantic import ValidationError as SettingsValidationError
+from sqlalchemy import Engine, make_url
+from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+from sqlmodel import Session
+
+from bot.bootstrap import apply_settings, check_schema
+from bot.settings import Settings, SettingsError
+from store import channels, exports, people
+from store.actors import COMMAND_LINE
+from store.clock import Clock, SystemClock
+from store.db import make_engine, session_scope
+from store.enums import ChannelPurpose, Role
+from store.errors import DomainError
+from store.models import Service
+from store.schema import upgrade
+
+DEMO_DATABASE = "sqlite:///golive-demo.db"
+
+
+class CommandError(Exception):
+    """A plain one-line failure to show the user."""
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date like 2026-12-01") from None
+
+
+def _moment(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"'{text}' is not a time like 2026-12-01T08:30 (local) or 2026-12-01T08:30Z"
+        ) from None
+    return moment
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a port number from 1 to 65535")
+    return int(text)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="golive",
+        description="Govern an ECM go-live from Slack: issues, risks, digests, evidence.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    commands.add_parser("init", help="create or upgrade the database schema")
+    serve = commands.add_parser("serve", help="serve Slack over HTTP (POST /slack/events)")
+    serve.add_argument("--port", type=_port, help="port to listen on (default: PORT or 3000)")
+    serve.add_argument(
+        "--no-scheduler",
+        action="store_true",
+        help="do not run scheduled jobs in this process (use 'golive scheduler')",
+    )
+    socket = commands.add_parser("socket", help="serve Slack over Socket Mode (no public URL)")
+    socket.add_argument(
+        "--no-scheduler", action="store_true", help="do not run scheduled jobs in this process"
+    )
+    commands.add_parser("scheduler", help="run only the scheduled jobs (for several replicas)")
+    job = commands.add_parser("job", help="run one scheduled job once, now or as if at a time")
+    job.add_argument("name", help="the job's name (see 'golive jobs')")
+    job.add_argument("--at", type=_moment, help="ISO time; without a zone, the provider's zone")
+    commands.add_parser("jobs", help="list the scheduled jobs and their next run times")
+
+    demo = commands.add_parser("demo", help="seed a realistic provider and show the digests")
+    demo.add_argument(
+        "--database-url",
+        default=DEMO_DATABASE,
+        help=f"where to seed it (default {DEMO_DATABASE}, recreated each run)",
+    )
+
+    export = commands.add_parser("export", help="write the register, logs and audit trail")
+    export.add_argument("--out", type=Path, default=Path("exports"), help="folder to write into")
+
+    service = commands.add_parser("service", help="set up services (homes, branches, teams)")
+    service_cmds = service.add_subparsers(dest="action", required=True, metavar="ACTION")
+    service_add = service_cmds.add_parser("add", help="add a service")
+    service_add.add_argument("name")
+    service_add.add_argument("--key", help="short name used in commands, e.g. oakwood")
+    service_add.add_argument("--channel", help="the service's own Slack channel id")
+    service_add.add_argument("--go-live", type=_date, help="the service's go-live date")
+    service_cmds.add_parser("list", help="list services")
+
+    person = commands.add_parser("person", help="add people by Slack user id")
+    person_cmds = person.add_subparsers(dest="action", required=True, metavar="ACTION")
+    person_add = person_cmds.add_parser("add", help="add or rename a person")
+    person_add.add_argument("user_id", help="Slack user id, like U0123ABCD")
+    person_add.add_argument("name")
+    person_add.add_argument("--service", help="their home service")
+    person_cmds.add_parser("list", help="list people and their roles")
+
+    role = commands.add_parser("role", help="grant or remove roles")
+    role_cmds = role.add_subparsers(dest="action", required=True, metavar="ACTION")
+    for verb in ("grant", "revoke"):
+        each = role_cmds.add_parser(verb, help=f"{verb} a role")
+        each.add_argument("user_id", help="Slack user id, like U0123ABCD")
+        each.add_argument("role", help=", ".join(r.value.replace("_", "-") for r in Role))
+        each.add_argument("--service", help="the service the role is for")
+
+    channel = commands.add_parser("channel", help="choose the triage, project and board channels")
+    channel_cmds = channel.add_subparsers(dest="action", required=True, metavar="ACTION")
+    channel_set = channel_cmds.add_parser("set", help="set a channel")
+    channel_set.add_argument("purpose", choices=[p.value for p in ChannelPurpose])
+    channel_set.add_argument("channel_id", help="Slack channel id, like C0123ABCD")
+    channel_cmds.add_parser("list", help="list channels")
+    return parser
+
+
+def safe_url(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "(unreadable DATABASE_URL)"
+
+
+def open_engine(url: str) -> Engine:
+    engine = make_engine(url)
+    try:
+        with engine.connect():
+            pass
+    except OperationalError as error:
+        reason = str(error.orig).strip().splitlines()[0] if error.orig else "no answer"
+        raise CommandError(f"Cannot reach the database at {safe_url(url)}: {reason}") from None
+    return engine
+
+
+def cmd_init(settings: Settings, args: argparse.Namespace, clock: Clock) -> str:
+    engine = open_engine(settings.database_url)
+    revision = upgrade(engine)
+    apply_settings(engine, settings, now=clock.now())
+    return f"Database ready at {safe_url(settings.database_url)} (schema revision {revision})"
+
+
+def _ready_engine(settings: Settings, clock: Clock) -> Engine:
+    engine = open_engine(settings.database_url)
+    check_schema(engine)
+    apply_settings(engine, settings, now=clock.now())
+    return engine
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace, clock: Clock) -> str:
+    settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
+    from bot.server import serve
+
+    engine = _ready_engine(settings, clock)
+    serve(
+        settings,
+        engine=engine,
+        clock=clock,
+        port=args.port or settings.port,
+        scheduler=not args.no_scheduler,
+    )
+    return "Stopped"
+
+
+def cmd_socket(settings: Settings, args: argparse.Namespace, clock: Clock) -> str:
+    settings.require("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
+    from bot.socket_mode import run_socket_mode
+
+    engine = _ready_engine(settings, clock)
+    run_socket_mode(settings, engine=engine, clock=clock, scheduler=not args.no_scheduler)
+    return "Stopped"
+
+
+def cmd_scheduler(settings: Settings, args: argparse.Namespace, clock: Clock) -> str:
+    settings.require("SLACK_BOT_TOKEN")
+    from bot.runner import run_scheduler_process
+
+    engine = _ready_engine(settings, clock)
+    run_scheduler_process(settings, engine=engine, clock=clock)
+    return "Stopped"
+
+
+def _local(moment: datetime | None, settings: Settings, clock: Clock) -> datetime:
+    if moment is None:
+        return clock.now()
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=settings.zone)
+    return moment.astimezone(UTC)
+
+
+def cmd_job(settings: Settings, args: argparse.Namespace, clock: Clock) -> str:
+    from schedules.jobs import run_job
+
+    engine = _ready_engine(settings, clock)
+    try:
+        return run_job(
+            args.name, engine=engine, settings=settings, at=_local(args.at, settings, clock)
+        )
+    except ValueError as error:
+        raise CommandError(str(error)) from None
+
+
+def cmd_jobs(settings: Settings, args: argparse.Namespace, clock: Clock) -> str:
+    from schedules.jobs import describe_jobs
+
+    engine = _ready_engine(settings, clock)
+    rows = describe_jobs(engine=engine, settings=settings, now=clock.now())
+    width = max((len(name) for name, _, _ in rows), default=4)
+    return "\n".join(
+        f"{name:<{width}}  {next_run or 'not scheduled in this phase':<25}  {about}"
+        for name, next_run, about in rows
+    )
+
+
+def cmd_demo(settings: Settings, args: argparse.Namespace, clock: Clock) -> str:
+    from bot.demo import run_demo
+
+    url = args.database_url
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        path = Path(parsed.database)
+        if url == DEMO_DATABASE:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+    engine = open_engine(url)
+    upgrade(engine)
+    return run_demo(engine, settings=settings, now=clock.now(), database=safe_url(url))
+
+
+def cmd_export(settings: Settings, args: argparse.Namespace, clock: Clock) -> str:
+    engine = _ready_engine(settings, clock)
+    with session_scope(engine) as session:
+        written = exports.write_csv(session, args.out)
+    return "Wrote " + ", ".join(str(path) for path in written)
+
+
+def _service(session: Session, text: str | None) -> Service | None:
+    return people.get_service(session, text) if text else None
+
+
+def cmd_service(settings: Settings, args: argparse.Namespace, clock: Clock) -> str:
+    engine = _ready_engine(settings, clock)
+    with session_scope(engine) as session:
+        if args.action == "add":
+            service = people.create_service(
+                session,
+                actor=COMMAND_LINE,
+                name=args.name,
+                key=args.key,
+                channel_id=args.channel,
+                golive_date=args.go_live,
+                now=clock.now(),
+            )
+            return f"Added {service.name} (key: {service.key})"
+        rows = [
+            f"{s.key:<24} {s.name:<32} go-live {s.golive_date or '-'}"
+            for s in people.list_services(session)
+        ]
+        return "\n".join(rows) or "No services yet; add one with 'golive service add NAME'"
+
+
+def cmd_person(settings: Settings, args: argparse.Namespace, clock: Clock) -> str:
+    engine = _ready_engine(settings, clock)
+    with session_scope(engine) as session:
+        if args.action == "add":
+            who = people.add_person(
+                session,
+                actor=COMMAND_LINE,
+                slack_user_id=args.user_id,
+                name=args.name,
+                service=_service(session, args.service),
+                now=clock.now(),
+            )
+            return f"{who.name} ({who.slack_user_id}) is set up"
+        lines = []
+        for who in people.list_people(session):
+            roles = ", ".join(
+                role.label + (f" ({service.name})" if service else "")
+                for role, service in people.roles_of(session, who)
+            )
+            lines.append(f"{who.slack_user_id:<12} {who.name:<28} {roles or 'staff'}")
+        return "\n".join(lines) or "No people yet"
+
+
+def cmd_role(settings: Settings, args: argparse.Namespace, clock: Clock) -> str:
+    engine = _ready_engine(settings, clock)
+    try:
+        role = Role.parse(args.role)
+    except ValueError as error:
+        raise CommandError(str(error)) from None
+    with session_scope(engine) as session:
+        who = people.get_person(session, args.user_id)
+        service = _service(session, args.service)
+        where = f" for {service.name}" if service else ""
+        if args.action == "grant":
+            people.grant_role(
+                session, actor=COMMAND_LINE, person=who, role=role, service=service, now=clock.now()
+            )
+            return f"{who.name} is now {role.label.lower()}{where}"
+        people.revoke_role(
+            session, actor=COMMAND_LINE, person=who, role=role, service=service, now=clock.now()
+        )
+        return f"{who.name} is no longer {role.label.lower()}{where}"
+
+
+def cmd_channel(settings: Settings, args: argparse.Namespace, clock: Clock) -> str:
+    engine = _ready_engine(settings, clock)
+    with session_scope(engine) as session:
+        if args.action == "set":
+            purpose = ChannelPurpose(args.purpose)
+            channels.set_channel(
+                session,
+                actor=COMMAND_LINE,
+                purpose=purpose,
+                channel_id=args.channel_id,
+                now=clock.now(),
+            )
+            return f"{purpose.label} posts go to {args.channel_id}"
+        routes = channels.all_channels(session)
+        return "\n".join(f"{p.value:<8} {routes.get(p, 'not set')}" for p in ChannelPurpose)
+
+
+COMMANDS: dict[str, Callable[[Settings, argparse.Namespace, Clock], str]] = {
+    "init": cmd_init,
+    "serve": cmd_serve,
+    "socket": cmd_socket,
+    "scheduler": cmd_scheduler,
+    "job": cmd_job,
+    "jobs": cmd_jobs,
+    "demo": cmd_demo,
+    "export": cmd_export,
+    "service": cmd_service,
+    "person": cmd_person,
+    "role": cmd_role,
+    "channel": cmd_channel,
+}
+
+
+def load_settings() -> Settings:
+    try:
+        return Settings()
+    except SettingsValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'setting'}: {e['msg']}" for e in error.errors()
+        )
+        raise CommandError(f"Invalid settings ({problems}); see 'Settings' in the README") from None
+
+
+def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        message = COMMANDS[args.command](settings, args, clock or SystemClock())
+    except (CommandError, SettingsError, DomainError) as error:
+        print(f"golive: {error}", file=sys.stderr)
+        return 2
+    except OperationalError as error:
+        reason = str(error.orig).strip().splitlines()[0] if error.orig else "no answer"
+        print(f"golive: the database did not answer: {reason}", file=sys.stderr)
+        return 2
+    except SQLAlchemyError as error:
+        print(
+            f"golive: database error ({type(error).__name__}); nothing was changed", file=sys.stderr
+        )
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    if message:
+        print(message)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,142 @@
+"""The ``golive`` command as an IT lead uses it: set up, administer, export, and fail plainly."""
+
+import csv
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from store import issues, people
+from store.db import make_engine, session_scope
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def workdir(tmp_path, monkeypatch):
+    """An empty folder with no .env and no golive settings in the environment."""
+    monkeypatch.chdir(tmp_path)
+    for name in list(os.environ):
+        if name.startswith(("GOLIVE_", "SLACK_")) or name == "DATABASE_URL":
+            monkeypatch.delenv(name)
+    return tmp_path
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_it_lead_sets_up_services_people_roles_and_channels(
+    workdir, capsys, database_url, monkeypatch
+):
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("GOLIVE_ADMINS", "U0ADMIN1")
+    assert run(capsys, "init")[0] == 0
+    assert run(capsys, "service", "add", "Oakwood House", "--go-live", "2026-12-01")[0] == 0
+    assert run(capsys, "person", "add", "U0RM0001", "Jo Manager", "--service", "oakwood")[0] == 0
+    code, out, _ = run(
+        capsys, "role", "grant", "U0RM0001", "registered-manager", "--service", "Oakwood House"
+    )
+    assert (code, out.strip()) == (0, "Jo Manager is now registered manager for Oakwood House")
+    assert run(capsys, "channel", "set", "triage", "C0TRIAGE1")[0] == 0
+    code, out, _ = run(capsys, "person", "list")
+    assert "Registered manager (Oakwood House)" in out and "U0ADMIN1" in out
+    engine = make_engine(database_url)
+    with session_scope(engine) as session:
+        admin = people.get_person(session, "U0ADMIN1")
+        assert [role.value for role, _ in people.roles_of(session, admin)] == ["admin"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["role", "grant", "U0NOBODY", "admin"], "has not used golive yet"),
+        (["role", "grant", "U0RM0001", "chief"], "'chief' is not one of"),
+        (["person", "add", "not-a-user", "X"], "is not a Slack user id"),
+        (["channel", "set", "triage", "#general"], "is not a Slack channel id"),
+        (["service", "add", "   "], "The service name is required"),
+        (["person", "add", "U0RM0002", "Al", "--service", "nowhere"], "No service called"),
+    ],
+)
+def test_bad_admin_input_gets_one_plain_line(
+    workdir, capsys, database_url, monkeypatch, argv, expected
+):
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    run(capsys, "person", "add", "U0RM0001", "Jo Manager")
+    code, _, err = run(capsys, *argv)
+    assert code == 2
+    assert expected in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_commands_refuse_an_uninitialised_database(workdir, capsys, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{workdir / 'new.db'}")
+    code, _, err = run(capsys, "service", "list")
+    assert code == 2 and "run 'golive init'" in err
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("mysql://root@localhost/care", "does not support"),
+        ("not a url", "is not a database URL"),
+        ("postgresql://golive:s3cret-pw@127.0.0.1:1/golive", "Cannot reach the database"),
+    ],
+)
+def test_unusable_database_url_is_one_line_without_the_password(workdir, url, expected):
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "init"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(ROOT)},
+        cwd=workdir,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert expected in result.stderr and "Traceback" not in result.stderr
+    assert "s3cret-pw" not in result.stderr + result.stdout
+    assert result.stderr.count("\n") == 1
+
+
+def test_serving_without_a_token_names_the_missing_setting(workdir, capsys, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{workdir / 'golive.db'}")
+    code, _, err = run(capsys, "serve")
+    assert code == 2
+    assert "SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET is not set" in err and "README" in err
+
+
+def test_invalid_setting_is_named(workdir, capsys, monkeypatch):
+    monkeypatch.setenv("GOLIVE_TIMEZONE", "Mars/Olympus")
+    code, _, err = run(capsys, "init")
+    assert code == 2 and "Mars/Olympus" in err
+
+
+def test_demo_seeds_a_provider_and_can_run_again(workdir, capsys):
+    for _ in range(2):
+        code, out, _ = run(capsys, "demo")
+        assert code == 0
+        assert "5 services" in out and "22 risks" in out
+    engine = make_engine(f"sqlite:///{workdir / 'golive-demo.db'}")
+    with session_scope(engine) as session:
+        assert sum(issues.count_by(session, "status").values()) >= 100
+
+
+def test_export_writes_the_register_and_logs_as_csv(workdir, capsys, monkeypatch):
+    run(capsys, "demo")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{workdir / 'golive-demo.db'}")
+    code, _, _ = run(capsys, "export", "--out", str(workdir / "evidence"))
+    assert code == 0
+    with (workdir / "evidence" / "issue-log.csv").open(encoding="utf-8-sig") as handle:
+        rows = list(csv.DictReader(handle))
+    engine = make_engine(f"sqlite:///{workdir / 'golive-demo.db'}")
+    with session_scope(engine) as session:
+        first = issues.get_issue(session, "GL-0001")
+        assert len(rows) == sum(issues.count_by(session, "status").values())
+    assert rows[0]["Reference"] == "GL-0001"
+    assert rows[0]["What happened"] == first.description
+    assert rows[0]["Status"] == first.status.label
