@@ -32,6 +32,42 @@ class Settings(BaseSettings):
     port: int = Field(default=3000, validation_alias="PORT")
     workers: int = Field(default=2, validation_alias="GOLIVE_WORKERS")
     threads: int = Field(default=8, validation_alias="GOLIVE_THREADS")
+    # Schedules (issue 5): local times in ``timezone``, days as mon..sun, channels that
+    # override the channel routes set in Slack.
+    daily_digest_time: str = Field(default="08:30", validation_alias="GOLIVE_DAILY_DIGEST_TIME")
+    weekly_digest_day: str = Field(default="mon", validation_alias="GOLIVE_WEEKLY_DIGEST_DAY")
+    weekly_digest_time: str = Field(default="08:30", validation_alias="GOLIVE_WEEKLY_DIGEST_TIME")
+    board_review_day: str = Field(default="mon", validation_alias="GOLIVE_BOARD_REVIEW_DAY")
+    board_review_time: str = Field(default="09:00", validation_alias="GOLIVE_BOARD_REVIEW_TIME")
+    monthly_review_day: int = Field(
+        default=1, ge=1, le=28, validation_alias="GOLIVE_MONTHLY_REVIEW_DAY"
+    )
+    monthly_review_time: str = Field(default="09:00", validation_alias="GOLIVE_MONTHLY_REVIEW_TIME")
+    reminder_time: str = Field(default="09:00", validation_alias="GOLIVE_REMINDER_TIME")
+    escalation_every_minutes: int = Field(
+        default=15, ge=1, le=60, validation_alias="GOLIVE_ESCALATION_EVERY_MINUTES"
+    )
+    daily_digest_channel: str | None = Field(
+        default=None, validation_alias="GOLIVE_DAILY_DIGEST_CHANNEL"
+    )
+    weekly_digest_channel: str | None = Field(
+        default=None, validation_alias="GOLIVE_WEEKLY_DIGEST_CHANNEL"
+    )
+    board_review_channel: str | None = Field(
+        default=None, validation_alias="GOLIVE_BOARD_REVIEW_CHANNEL"
+    )
+    monthly_review_channel: str | None = Field(
+        default=None, validation_alias="GOLIVE_MONTHLY_REVIEW_CHANNEL"
+    )
+    theme_min_issues: int = Field(default=3, ge=2, validation_alias="GOLIVE_THEME_MIN_ISSUES")
+    theme_window_days: int = Field(default=7, ge=1, validation_alias="GOLIVE_THEME_WINDOW_DAYS")
+    escalation_hours_golive: int = Field(
+        default=24, ge=1, validation_alias="GOLIVE_ESCALATION_HOURS_GOLIVE"
+    )
+    escalation_hours: int = Field(default=72, ge=1, validation_alias="GOLIVE_ESCALATION_HOURS")
+    reminders_before_escalation: int = Field(
+        default=2, ge=1, validation_alias="GOLIVE_REMINDERS_BEFORE_ESCALATION"
+    )
 
     @field_validator("slack_api_url")
     @classmethod
@@ -50,6 +86,34 @@ class Settings(BaseSettings):
             raise ValueError(f"'{value}' is not a time zone name like Europe/London") from None
         return value
 
+    @field_validator(
+        "daily_digest_time",
+        "weekly_digest_time",
+        "board_review_time",
+        "monthly_review_time",
+        "reminder_time",
+    )
+    @classmethod
+    def _clock_time(cls, value: str) -> str:
+        hours, _, minutes = value.strip().partition(":")
+        if not (
+            hours.isdigit()
+            and minutes.isdigit()
+            and 0 <= int(hours) < 24
+            and 0 <= int(minutes) < 60
+            and len(minutes) == 2
+        ):
+            raise ValueError(f"'{value}' is not a time like 08:30 (24-hour clock)")
+        return f"{int(hours):02d}:{minutes}"
+
+    @field_validator("weekly_digest_day", "board_review_day")
+    @classmethod
+    def _weekday(cls, value: str) -> str:
+        day = value.strip().lower()[:3]
+        if day not in ("mon", "tue", "wed", "thu", "fri", "sat", "sun"):
+            raise ValueError(f"'{value}' is not a day of the week like mon or friday")
+        return day
+
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
@@ -58,16 +122,14 @@ class Settings(BaseSettings):
     def admin_ids(self) -> list[str]:
         return [part.strip() for part in self.admins.replace(";", ",").split(",") if part.strip()]
 
-    def require_slack(self, *, socket_mode: bool = False) -> None:
-        """Fail early, naming the missing setting, before anything talks to Slack."""
+    def require(self, *names: str) -> None:
+        """Fail early, naming each missing setting, before anything talks to Slack."""
+        fields = type(self).model_fields
         missing = [
             name
-            for name, value in (
-                ("SLACK_BOT_TOKEN", self.slack_bot_token),
-                ("SLACK_SIGNING_SECRET", None if socket_mode else self.slack_signing_secret),
-                ("SLACK_APP_TOKEN", self.slack_app_token if socket_mode else "n/a"),
-            )
-            if value is None and not (name == "SLACK_SIGNING_SECRET" and socket_mode)
+            for name in names
+            for field, info in fields.items()
+            if info.validation_alias == name and getattr(self, field) is None
         ]
         if missing:
             raise SettingsError(f"{', '.join(missing)} is not set; {README_HINT}")

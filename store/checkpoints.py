@@ -109,3 +109,21 @@ def progress(session: Session, checkpoint: Checkpoint) -> list[OwnerProgress]:
             )
         )
     return result
+
+
+def controls_for(session: Session, *, checkpoint: Checkpoint, person: Person) -> list[Control]:
+    """One owner's risk controls this checkpoint asks about: those still open, and those they
+    have already updated at it (so the message still shows them after a control closes)."""
+    updated = select(ControlUpdate.control_id).where(ControlUpdate.checkpoint_id == checkpoint.id)
+    query = (
+        select(Control)
+        .where(Control.owner_id == person.id, col(Control.risk_id).is_not(None))
+        .where(col(Control.status).in_(list(OPEN_CONTROL_STATUSES)) | col(Control.id).in_(updated))
+        .order_by(col(Control.risk_id), col(Control.id))
+    )
+    return list(session.exec(query))
+
+
+def updates_at(session: Session, *, checkpoint: Checkpoint) -> list[ControlUpdate]:
+    query = select(ControlUpdate).where(ControlUpdate.checkpoint_id == checkpoint.id)
+    return list(session.exec(query.order_by(col(ControlUpdate.id))))

@@ -4,11 +4,12 @@ from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
-from store import audit
+from store import audit, outbox
 from store.actors import Actor, actor_id
 from store.enums import OPEN_CONTROL_STATUSES, ControlStatus
 from store.errors import DomainError, NotFound, ValidationError
 from store.models import Checkpoint, Control, ControlUpdate, Issue, Person, Risk
+from store.outbox import Method, Notice
 from store.permissions import Action, allowed, require
 from store.text import clean_text, required_text
 
@@ -170,3 +171,40 @@ def controls_owned_by(session: Session, person: Person, *, open_only: bool = Tru
 def history(session: Session, control: Control) -> list[ControlUpdate]:
     query = select(ControlUpdate).where(ControlUpdate.control_id == control.id)
     return list(session.exec(query.order_by(col(ControlUpdate.id))))
+
+
+def set_priority(
+    session: Session, *, actor: Actor, control: Control, priority: bool, now: datetime
+) -> Control:
+    """Priority controls are the quality lead's call, as scores and review dates are."""
+    require(session, actor, Action.SCORE_RISK, service_id=parent_service_id(session, control))
+    if control.priority == priority:
+        state = "already a priority" if priority else "not a priority"
+        raise DomainError(f"{control.ref} is {state}")
+    with audit.audited(session, control, actor=actor, action="priority set", now=now):
+        control.priority = priority
+    return control
+
+
+def owe_assignment_notice(
+    session: Session, *, actor: Actor, control: Control, now: datetime
+) -> bool:
+    """Tell a control's new owner by direct message, unless they gave it to themselves."""
+    if control.owner_id is None or control.owner_id == actor_id(actor):
+        return False
+    owner = session.get(Person, control.owner_id)
+    if owner is None:
+        return False
+    return outbox.enqueue(
+        session,
+        key=f"control:{control.id}:assigned:{owner.id}:{now.isoformat()}",
+        method=Method.DM,
+        notice=Notice.CONTROL_ASSIGNED,
+        user=owner.slack_user_id,
+        subject=str(control.id),
+        now=now,
+    )
+
+
+def risk_of(session: Session, control: Control) -> Risk | None:
+    return None if control.risk_id is None else session.get(Risk, control.risk_id)

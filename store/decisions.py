@@ -5,11 +5,13 @@ from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
-from store import audit
+from store import audit, outbox
 from store.actors import Actor, actor_id
-from store.enums import DecisionKind, RiskStatus
+from store.channels import channel_for
+from store.enums import ChannelPurpose, DecisionKind, RiskStatus
 from store.errors import ValidationError
 from store.models import Decision, Issue, Person, Risk
+from store.outbox import Method, Notice
 from store.permissions import Action, require
 from store.text import clean_text, required_text
 
@@ -86,3 +88,19 @@ def decisions_between(session: Session, *, start: datetime, end: datetime) -> li
         col(Decision.decided_at) >= start, col(Decision.decided_at) < end
     )
     return list(session.exec(query.order_by(col(Decision.decided_at))))
+
+
+def owe_board_notice(session: Session, *, decision: Decision, now: datetime) -> bool:
+    """Post the decision to the board channel, so the minutes and Slack agree."""
+    board = channel_for(session, ChannelPurpose.BOARD)
+    if not board:
+        return False
+    return outbox.enqueue(
+        session,
+        key=f"decision:{decision.id}:board",
+        method=Method.POST,
+        notice=Notice.DECISION_RECORDED,
+        channel=board,
+        subject=str(decision.id),
+        now=now,
+    )

@@ -26,6 +26,7 @@ from store.enums import (
     IssueCategory,
     IssueSource,
     IssueStatus,
+    Labelled,
     Phase,
     Register,
     RiskCategory,
@@ -365,4 +366,194 @@ __all__ = [
     "RiskAssessment",
     "RoleGrant",
     "Service",
+]
+
+
+class JobRun(SQLModel, table=True):
+    """A scheduled job done for one period; the unique (job, period) pair lets a retry, a
+    restart or a second scheduler find the work done and do nothing."""
+
+    __tablename__ = "job_run"
+
+    __table_args__ = (UniqueConstraint("job", "period", name="uq_job_run_period"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    job: str = Field(max_length=60)
+    period: str = Field(max_length=40)
+    ran_at: datetime = _when(index=True)
+    summary: str = Field(default="", max_length=500)
+
+
+class Reminder(SQLModel, table=True):
+    """One overdue item listed in one owner's reminder on one day; unacknowledged reminders
+    are what the escalation ladder counts."""
+
+    __table_args__ = (
+        UniqueConstraint("person_id", "item_kind", "item_id", "day", name="uq_reminder_item_day"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    item_kind: str = Field(max_length=20)
+    item_id: int
+    item_ref: str = Field(max_length=40)
+    due_date: date | None = None
+    day: date = Field(index=True)
+    sent_at: datetime = _when()
+    acknowledged_at: datetime | None = _when(nullable=True)
+
+
+class ReminderResponse(SQLModel, table=True):
+    """An owner's answer to a reminder (acknowledged, completed, delayed, ineffective,
+    snoozed), kept as evidence that overdue work was seen and acted on."""
+
+    __tablename__ = "reminder_response"
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    item_kind: str = Field(max_length=20)
+    item_id: int
+    item_ref: str = Field(max_length=40)
+    response: str = Field(max_length=20)
+    note: str = Field(default="", sa_type=Text)
+    new_date: date | None = None
+    snoozed_until: date | None = None
+    at: datetime = _when(index=True)
+
+
+class Escalation(SQLModel, table=True):
+    """An item taken one level up the ladder (to a manager, or to the board); the unique key
+    holds it to once per item, level and overdue episode, and ``fingerprint`` tells when the
+    board post needs updating."""
+
+    __table_args__ = (UniqueConstraint("key", name="uq_escalation_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=200)
+    level: str = Field(max_length=20, index=True)
+    item_kind: str = Field(max_length=20)
+    item_id: int
+    item_ref: str = Field(max_length=40)
+    reason: str = Field(default="", sa_type=Text)
+    recipient: str = Field(max_length=40)
+    post_key: str = Field(max_length=240)
+    fingerprint: str = Field(default="", max_length=64)
+    escalated_at: datetime = _when(index=True)
+    updated_at: datetime = _when()
+    resolved_at: datetime | None = _when(nullable=True)
+
+
+__all__ += ["Escalation", "JobRun", "Reminder", "ReminderResponse"]
+
+
+# Post-implementation review (issue 6)
+
+
+class Effectiveness(Labelled):
+    """A registered manager's verdict on whether a risk's original controls worked."""
+
+    YES = "yes"
+    PARTLY = "partly"
+    NO = "no"
+
+    @property
+    def label(self) -> str:
+        return {"yes": "Effective", "partly": "Partly effective", "no": "Not effective"}[self]
+
+
+class PostImplementationReview(SQLModel, table=True):
+    """The quality lead's review after go-live; closing it closes the implementation."""
+
+    __tablename__ = "review"
+
+    id: int | None = Field(default=None, primary_key=True)
+    data_quality: str = Field(sa_type=Text)
+    staff_confidence: str = Field(sa_type=Text)
+    record_completion: str = Field(sa_type=Text)
+    workflow_stability: str = Field(sa_type=Text)
+    started_by_id: int | None = _person()
+    started_at: datetime = _when()
+    closed_by_id: int | None = _person()
+    closed_at: datetime | None = _when(nullable=True)
+    closure_note: str | None = Field(default=None, sa_type=Text)
+
+    @property
+    def ref(self) -> str:
+        return f"PIR-{self.id}"
+
+
+class ControlVerdict(SQLModel, table=True):
+    """Whether a pre-implementation risk's original controls were effective, with evidence."""
+
+    __tablename__ = "control_verdict"
+
+    __table_args__ = (UniqueConstraint("review_id", "risk_id", name="uq_verdict_review_risk"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    review_id: int = Field(foreign_key="review.id", index=True)
+    risk_id: int = Field(foreign_key="risk.id", index=True)
+    verdict: Effectiveness = Field(sa_type=EnumText(Effectiveness))
+    evidence: str = Field(sa_type=Text)
+    given_by_id: int | None = _person()
+    given_at: datetime = _when()
+    updated_at: datetime = _when()
+
+    @property
+    def ref(self) -> str:
+        return f"V-{self.id}"
+
+
+class LeadershipAction(SQLModel, table=True):
+    """A longer-term action the senior leadership team agreed, with its owner."""
+
+    __tablename__ = "leadership_action"
+
+    id: int | None = Field(default=None, primary_key=True)
+    review_id: int = Field(foreign_key="review.id", index=True)
+    description: str = Field(sa_type=Text)
+    owner_id: int = Field(foreign_key="person.id", index=True)
+    due_date: date | None = None
+    recorded_by_id: int | None = _person()
+    recorded_at: datetime = _when()
+
+    @property
+    def ref(self) -> str:
+        return f"LA-{self.id}"
+
+
+class FollowUpAudit(SQLModel, table=True):
+    """A monthly follow-up audit and its result; the residual score is a snapshot of the open
+    risks' total when the result was recorded, so later months can show whether it fell."""
+
+    __tablename__ = "follow_up_audit"
+
+    __table_args__ = (
+        UniqueConstraint("review_id", "topic", "due_date", name="uq_follow_up_audit_due"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    review_id: int = Field(foreign_key="review.id", index=True)
+    topic: str = Field(max_length=200)
+    due_date: date = Field(index=True)
+    scheduled_by_id: int | None = _person()
+    scheduled_at: datetime = _when()
+    result: str | None = Field(default=None, sa_type=Text)
+    risks_reducing: bool | None = None
+    residual_score: int | None = None
+    high_risks: int | None = None
+    recorded_by_id: int | None = _person()
+    recorded_at: datetime | None = _when(nullable=True)
+    updated_at: datetime = _when()
+
+    @property
+    def ref(self) -> str:
+        return f"FA-{self.id}"
+
+
+__all__ += [
+    "ControlVerdict",
+    "Effectiveness",
+    "FollowUpAudit",
+    "LeadershipAction",
+    "PostImplementationReview",
 ]

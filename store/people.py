@@ -253,8 +253,17 @@ def by_ids(session: Session, *, ids: set[int | None]) -> dict[int, Person]:
     wanted = {i for i in ids if i is not None}
     if not wanted:
         return {}
-    return {p.id: p for p in session.exec(select(Person).where(col(Person.id).in_(wanted)))}  # type: ignore[misc]
+    found = session.exec(select(Person).where(col(Person.id).in_(wanted)))
+    return {p.id: p for p in found if p.id is not None}
 
 
 def list_people(session: Session) -> list[Person]:
     return list(session.exec(select(Person).order_by(col(Person.name))))
+
+
+def roles_for_admin(
+    session: Session, *, actor: Actor, person: Person
+) -> list[tuple[Role, Service | None]]:
+    """Someone's roles, for the admins who grant and remove them."""
+    require(session, actor, Action.MANAGE_ROLES)
+    return roles_of(session, person)

@@ -27,6 +27,7 @@ class Action(StrEnum):
     MANAGE_ROLES = "manage_roles"
     MANAGE_SETUP = "manage_setup"
     EXPORT = "export"
+    READ_REGISTER = "read_register"
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,14 @@ RULES: dict[Action, Rule] = {
     Action.MANAGE_SETUP: _rule("set up services, people and channels"),
     Action.EXPORT: _rule(
         "export the register and logs",
+        R.REGISTERED_MANAGER,
+        R.QUALITY_LEAD,
+        R.PROJECT_LEAD,
+        R.BOARD_MEMBER,
+    ),
+    Action.READ_REGISTER: _rule(
+        "see the risk register",
+        R.TEAM_LEADER,
         R.REGISTERED_MANAGER,
         R.QUALITY_LEAD,
         R.PROJECT_LEAD,

@@ -18,7 +18,7 @@ from store.enums import (
 )
 from store.errors import DomainError, NotFound, ValidationError
 from store.models import RISK_PREFIX, Control, Person, Risk, RiskAssessment, Service
-from store.permissions import Action, require
+from store.permissions import RULES, Action, allowed, grants_of, require
 from store.refs import RISK_COUNTER, next_number
 from store.scoring import band_for, check_rating, score_range
 from store.text import clean_text, required_text
@@ -295,3 +295,26 @@ def overdue_reviews(session: Session, *, today: date) -> list[Risk]:
 
 def open_controls_of(session: Session, risk: Risk) -> list[Control]:
     return [c for c in controls_of(session, risk) if c.status in OPEN_CONTROL_STATUSES]
+
+
+def count_risks(session: Session, *, filters: RiskFilter = RiskFilter()) -> int:
+    """How many risks a filter matches, so a long list can say how many it left out."""
+    return len(list_risks(session, filters=filters, limit=1_000_000))
+
+
+def recordable_scopes(session: Session, *, actor: Actor) -> list[int | None]:
+    """Where this person may record risks: None for the whole organisation, then service ids
+    (a registered manager gets only their own service)."""
+    scopes: list[int | None] = [None, *(s.id for s in session.exec(select(Service)))]
+    return [s for s in scopes if allowed(session, actor, Action.RECORD_RISK, service_id=s)]
+
+
+def require_reader(session: Session, *, actor: Actor) -> None:
+    """The register names residents' needs and staffing gaps: only people who hold a role in
+    the implementation (any service) may read it; owners see their own controls elsewhere."""
+    if isinstance(actor, Person):
+        assert actor.id is not None
+        roles = {grant.role for grant in grants_of(session, actor.id)}
+        if roles & RULES[Action.READ_REGISTER].roles:
+            return
+        require(session, actor, Action.READ_REGISTER)

@@ -14,6 +14,8 @@ from store.clock import FixedClock
 from store.db import make_engine
 from store.schema import upgrade
 
+pytest_plugins = ["tests.slackapp"]
+
 PG_URL = os.environ.get("GOLIVE_TEST_DATABASE_URL")
 BACKENDS = ["sqlite", *(["postgresql"] if PG_URL else [])]
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # a Monday morning during go-live

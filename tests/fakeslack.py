@@ -441,7 +441,9 @@ class FakeSlack:
             args.get("thread_ts"),
             reply_broadcast=_truthy(args.get("reply_broadcast")),
         )
-        return {"ok": True, "channel": channel, "ts": msg["ts"], "message": dict(msg)}
+        if isinstance(args.get("metadata"), dict):
+            msg["metadata"] = args["metadata"]
+        return {"ok": True, "channel": channel, "ts": msg["ts"], "message": _public(msg, args)}
 
     def _chat_update(self, args: Json) -> Json:
         channel = args.get("channel", "")
@@ -488,12 +490,13 @@ class FakeSlack:
 
     def _conversations_history(self, args: Json) -> Json:
         msgs = [m for m in self._messages.get(args.get("channel", ""), []) if _is_top_level(m)]
-        return {"ok": True, "messages": [dict(m) for m in reversed(msgs)], "has_more": False}
+        listed = [_public(m, args) for m in reversed(msgs)]
+        return {"ok": True, "messages": listed, "has_more": False}
 
     def _conversations_replies(self, args: Json) -> Json:
         ts = args.get("ts", "")
         msgs = self._messages.get(args.get("channel", ""), [])
-        thread = [dict(m) for m in msgs if ts in (m["ts"], m.get("thread_ts"))]
+        thread = [_public(m, args) for m in msgs if ts in (m["ts"], m.get("thread_ts"))]
         if not thread:
             return {"ok": False, "error": "thread_not_found"}
         return {"ok": True, "messages": thread, "has_more": False}
@@ -709,6 +712,14 @@ def _dump(obj: Json) -> bytes:
 
 def _truthy(value: Any) -> bool:
     return value in (True, 1, "1", "true")
+
+
+def _public(msg: Json, args: Json) -> Json:
+    """A message as Slack lists it: message metadata only when ``include_all_metadata``."""
+    shown = dict(msg)
+    if not _truthy(args.get("include_all_metadata")):
+        shown.pop("metadata", None)
+    return shown
 
 
 def _is_top_level(msg: Json) -> bool:

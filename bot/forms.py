@@ -1,0 +1,128 @@
+"""The one form parser: ``view.state.values`` in, a validated input (or field errors) out.
+
+Inputs are built with action id == block id (bot.views.common.input_block), so a value is
+found by its block id, and a store ``ValidationError.field`` maps to the block beside which
+its message belongs.
+"""
+
+from collections.abc import Mapping
+from datetime import date
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from store.errors import ValidationError
+
+E = TypeVar("E", bound=StrEnum)
+Json = dict[str, Any]
+
+
+def flatten(view: Json) -> dict[str, Any]:
+    """``{block_id: value}`` for every input, whatever its element type."""
+    values: dict[str, Any] = {}
+    for block_id, by_action in ((view.get("state") or {}).get("values") or {}).items():
+        for state in by_action.values():
+            values[block_id] = _value_of(state)
+    return values
+
+
+def _value_of(state: Json) -> Any:
+    kind = state.get("type")
+    if kind in ("static_select", "radio_buttons", "external_select"):
+        chosen = state.get("selected_option")
+        return chosen.get("value") if chosen else None
+    if kind in ("multi_static_select", "checkboxes", "multi_external_select"):
+        return [o.get("value") for o in state.get("selected_options") or []]
+    if kind == "users_select":
+        return state.get("selected_user")
+    if kind == "multi_users_select":
+        return list(state.get("selected_users") or [])
+    if kind == "conversations_select":
+        return state.get("selected_conversation")
+    if kind == "channels_select":
+        return state.get("selected_channel")
+    if kind == "datepicker":
+        return state.get("selected_date")
+    if kind == "timepicker":
+        return state.get("selected_time")
+    return state.get("value")
+
+
+class FormErrors(Exception):
+    """Errors to show beside the inputs: ``{block_id: message}``."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+class Form:
+    """Reads typed values from a submitted view, collecting every error before raising."""
+
+    def __init__(self, view: Json) -> None:
+        self.values = flatten(view)
+        self.metadata = str(view.get("private_metadata") or "")
+        self.errors: dict[str, str] = {}
+
+    def text(self, block_id: str, *, label: str, required: bool = False) -> str | None:
+        raw = self.values.get(block_id)
+        value = raw.strip() if isinstance(raw, str) else ""
+        if not value:
+            if required:
+                self.errors[block_id] = f"{label} is required"
+            return None
+        return value
+
+    def choice(self, block_id: str, kind: type[E], *, label: str) -> E | None:
+        raw = self.values.get(block_id)
+        if raw is None:
+            self.errors[block_id] = f"Choose {label.lower()}"
+            return None
+        try:
+            return kind(raw)
+        except ValueError:
+            self.errors[block_id] = f"Choose {label.lower()} from the list"
+            return None
+
+    def integer(self, block_id: str, *, label: str) -> int | None:
+        raw = self.values.get(block_id)
+        if raw is None or not str(raw).strip().isdigit():
+            self.errors[block_id] = f"Choose {label.lower()}"
+            return None
+        return int(str(raw).strip())
+
+    def day(self, block_id: str, *, label: str, required: bool = False) -> date | None:
+        raw = self.values.get(block_id)
+        if not raw:
+            if required:
+                self.errors[block_id] = f"Pick {label.lower()}"
+            return None
+        try:
+            return date.fromisoformat(str(raw))
+        except ValueError:
+            self.errors[block_id] = f"{label} is not a date"
+            return None
+
+    def user(self, block_id: str, *, label: str, required: bool = False) -> str | None:
+        raw = self.values.get(block_id)
+        if not raw:
+            if required:
+                self.errors[block_id] = f"Choose {label.lower()}"
+            return None
+        return str(raw)
+
+    def check(self) -> None:
+        if self.errors:
+            raise FormErrors(dict(self.errors))
+
+
+def field_errors(
+    error: ValidationError, view: Json, *, fields: Mapping[str, str] | None = None
+) -> dict[str, str] | None:
+    """The store's error beside its input, or None when no input on this view matches."""
+    if error.field is None:
+        return None
+    block_id = (fields or {}).get(error.field, error.field)
+    inputs = {b.get("block_id") for b in view.get("blocks") or [] if b.get("type") == "input"}
+    if block_id not in inputs:
+        return None
+    return {block_id: str(error)}

@@ -1,0 +1,48 @@
+"""Turn an owed outbox message into what Slack shows, at send time, from current records.
+
+Each feature's view module exports ``RENDERERS`` (notice -> renderer); a feature adds its
+own by appending one import and one ``**`` line below. DIGEST is frozen at enqueue time and
+posted as it was written.
+"""
+
+from collections.abc import Callable
+
+from sqlmodel import Session
+
+from bot.escape import BLOCKS_PER_MESSAGE, MESSAGE_TEXT, fit_blocks, truncate
+from bot.views import issues as issue_views
+from bot.views import review as review_views
+from bot.views import risks as risk_views
+from bot.views.common import RenderedMessage
+from store.models import OutboxMessage
+from store.outbox import Notice, payload_of
+
+Renderer = Callable[[Session, OutboxMessage], RenderedMessage]
+
+
+class UnknownNotice(LookupError):
+    """A notice no feature renders: kept in the outbox with this error for a human to see."""
+
+
+def render_digest(session: Session, message: OutboxMessage) -> RenderedMessage:
+    data = payload_of(message)
+    return RenderedMessage(str(data.get("text", "")), list(data.get("blocks") or []))
+
+
+RENDERERS: dict[str, Renderer] = {
+    Notice.DIGEST: render_digest,
+    **issue_views.RENDERERS,
+    **risk_views.RENDERERS,
+    **review_views.RENDERERS,
+}
+
+
+def render(session: Session, message: OutboxMessage) -> RenderedMessage:
+    renderer = RENDERERS.get(message.notice)
+    if renderer is None:
+        raise UnknownNotice(f"no renderer for notice '{message.notice}'")
+    rendered = renderer(session, message)
+    return RenderedMessage(
+        truncate(rendered.text, MESSAGE_TEXT) or " ",
+        fit_blocks(rendered.blocks, BLOCKS_PER_MESSAGE),
+    )

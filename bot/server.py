@@ -1,0 +1,125 @@
+"""golive over HTTP: ``POST /slack/events`` (commands, interactivity, events) and
+``GET /healthz``, on gunicorn (threaded workers), each worker with its own outbox sender."""
+
+import json
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from gunicorn.app.base import BaseApplication
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from sqlalchemy import Engine, text
+
+from bot.app import create_app, make_client
+from bot.outbox import OutboxSender
+from bot.settings import Settings
+from store.clock import Clock
+
+log = logging.getLogger("golive.server")
+
+EVENTS_PATH = "/slack/events"
+HEALTH_PATH = "/healthz"
+
+StartResponse = Callable[..., Any]
+WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+
+
+def database_reachable(engine: Engine) -> bool:
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception as error:
+        log.warning("health check: database unreachable (%s)", type(error).__name__)
+        return False
+    return True
+
+
+def make_wsgi(app: App, engine: Engine) -> WsgiApp:
+    """The WSGI app gunicorn (and the tests) serve."""
+    slack = SlackRequestHandler(app, path=EVENTS_PATH)
+
+    def wsgi(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if path == HEALTH_PATH and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+            ok = database_reachable(engine)
+            body = json.dumps({"ok": ok, "database": "reachable" if ok else "unreachable"}).encode()
+            start_response(
+                "200 OK" if ok else "503 Service Unavailable",
+                [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
+            )
+            return [body]
+        return slack(environ, start_response)
+
+    return wsgi
+
+
+class _Gunicorn(BaseApplication):  # type: ignore[misc]
+    """Gunicorn run from code: settings in, no config file or argv parsing."""
+
+    def __init__(self, load: Callable[[], WsgiApp], options: dict[str, Any]) -> None:
+        self._load = load
+        self._options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self._options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> WsgiApp:
+        return self._load()
+
+
+def serve(
+    settings: Settings,
+    *,
+    engine: Engine,
+    clock: Clock,
+    port: int,
+    scheduler: bool = False,
+) -> None:
+    """Serve until stopped. Each worker process builds its own app and outbox sender (the
+    senders claim rows, so several never send one twice); ``scheduler`` also runs the
+    scheduled jobs, in the master process only."""
+
+    def load_worker() -> WsgiApp:
+        engine.dispose(close=False)  # connections made before the fork are not ours to use
+        client = make_client(settings)
+        sender = OutboxSender(engine, client, clock)
+        sender.start()
+        app = create_app(settings, engine=engine, clock=clock, client=client, nudge=sender.nudge)
+        return make_wsgi(app, engine)
+
+    options: dict[str, Any] = {
+        "bind": f"0.0.0.0:{port}",
+        "workers": max(settings.workers, 1),
+        "worker_class": "gthread",
+        "threads": max(settings.threads, 1),
+        "timeout": 30,
+        "graceful_timeout": 20,
+        "accesslog": None,
+        "proc_name": "golive",
+    }
+    # The master process runs the jobs; what they owe is picked up by the workers' senders
+    # on their next poll (a few seconds), since a nudge cannot cross processes.
+    jobs = start_jobs(settings, engine=engine, clock=clock, nudge=None) if scheduler else None
+    try:
+        _Gunicorn(load_worker, options).run()
+    finally:
+        if jobs is not None:
+            jobs.shutdown(wait=False)
+
+
+def start_jobs(
+    settings: Settings, *, engine: Engine, clock: Clock, nudge: Callable[[], None] | None
+) -> Any:
+    """The scheduled jobs (digests, reminders, escalation) in a thread beside the app."""
+    from schedules.scheduler import start_scheduler
+
+    return start_scheduler(
+        engine=engine, settings=settings, clock=clock, on_enqueued=nudge or _no_nudge
+    )
+
+
+def _no_nudge() -> None:
+    """Nothing to wake in this process; the senders poll."""

@@ -1,0 +1,1 @@
+"""Block Kit builders: pure functions from records to dicts, tested as data."""

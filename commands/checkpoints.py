@@ -1,0 +1,77 @@
+"""Implementation checkpoints: ``/golive checkpoint "Wave 2 training complete"`` asks every
+owner of open risk controls, once, by direct message, where each control stands;
+``/golive checkpoint report`` shows who has updated and what changed, and who has not."""
+
+from typing import Any
+
+from slack_bolt import App
+from sqlmodel import Session
+
+from bot.escape import safe
+from bot.views import risks as views
+from commands.context import Deps, person_in
+from commands.slash import SlashContext
+from store import checkpoints, risks
+from store.errors import NotFound
+from store.models import Control
+
+Json = dict[str, Any]
+
+USAGE = '/golive checkpoint "Wave 2 training complete" | /golive checkpoint report [number]'
+
+
+def open_checkpoint(deps: Deps, ctx: SlashContext, name: str) -> None:
+    def work(session: Session) -> tuple[int, int]:
+        checkpoint = checkpoints.open_checkpoint(
+            session, actor=person_in(session, ctx.person), name=name, now=deps.now()
+        )
+        assert checkpoint.id is not None
+        return checkpoint.id, len(checkpoints.owners_with_open_controls(session))
+
+    number, owners = deps.run(work)
+    ctx.reply(
+        f":round_pushpin: Checkpoint {number} *{safe(name, 200)}* is open. "
+        f"I have asked {owners} control owner{'s' if owners != 1 else ''} for an update; "
+        f"see who has answered with `/golive checkpoint report {number}`."
+    )
+
+
+def report(deps: Deps, ctx: SlashContext, number: str | None) -> None:
+    def build(session: Session) -> tuple[str, list[Json]]:
+        risks.require_reader(session, actor=person_in(session, ctx.person))
+        checkpoint = (
+            checkpoints.get_checkpoint(session, number)
+            if number
+            else checkpoints.latest_checkpoint(session)
+        )
+        if checkpoint is None:
+            raise NotFound("No checkpoint has been opened yet")
+        progress = checkpoints.progress(session, checkpoint)
+        by_id = {c.id: c for p in progress for c in p.controls if c.id is not None}
+        for update in checkpoints.updates_at(session, checkpoint=checkpoint):
+            if update.control_id not in by_id:
+                control = session.get(Control, update.control_id)
+                if control is not None:
+                    by_id[update.control_id] = control
+        return views.checkpoint_report(checkpoint, progress, controls_by_id=by_id)
+
+    text, blocks = deps.read(build)
+    ctx.reply(text, blocks)
+
+
+def register(app: App, deps: Deps) -> None:
+    def checkpoint_command(ctx: SlashContext) -> None:
+        args = ctx.args[1:]
+        if not args:
+            ctx.reply(f"Name the checkpoint: `{USAGE}`")
+        elif args[0].lower() == "report" and len(args) <= 2:
+            report(deps, ctx, args[1] if len(args) == 2 else None)
+        else:
+            open_checkpoint(deps, ctx, " ".join(args))
+
+    deps.router.add(
+        "checkpoint",
+        checkpoint_command,
+        usage=USAGE,
+        summary="ask every control owner for an update, and see who has answered",
+    )

@@ -1,0 +1,438 @@
+"""Controls on risks: add, assign an owner and due date, and update status.
+
+Owners update from the checkpoint DM, from App Home, or with ``/golive control C-12 complete``
+(``delayed 2026-12-10 "why"``, ``ineffective "what is not working"``). Complete is one click;
+delayed and ineffective open a small modal for the date and the note. An ineffective control
+ends on a choice: rescore the risk, or add another control.
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlmodel import Session
+
+from bot.forms import Form, FormErrors
+from bot.ids import ControlIds
+from bot.views import risks as views
+from bot.views.common import section
+from commands import home
+from commands.context import Deps, acting_person, guarded, person_in
+from commands.risks import (
+    ack_only,
+    acting,
+    action_value,
+    done,
+    open_view,
+    reply,
+    submit_error,
+)
+from commands.slash import SlashContext
+from store import checkpoints, controls, risks
+from store.enums import ControlStatus
+from store.errors import ValidationError
+from store.models import Checkpoint, Person
+from store.permissions import Action, require
+
+Json = dict[str, Any]
+log = logging.getLogger("golive.controls")
+
+COMMAND_USAGE = (
+    '/golive control C-12 complete | delayed 2026-12-10 "why" | ineffective "what is wrong"'
+)
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where an update was asked for: the control, the checkpoint and the message to redraw."""
+
+    control_id: int
+    checkpoint_id: int | None = None
+    channel: str | None = None
+    ts: str | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> "Origin":
+        parts = ([*text.split(":"), "", "", "", ""])[:4]
+        if not parts[0].isdigit():
+            raise ValidationError("That button names no control; open it again from the list")
+        return cls(
+            control_id=int(parts[0]),
+            checkpoint_id=int(parts[1]) if parts[1].isdigit() else None,
+            channel=parts[2] or None,
+            ts=parts[3] or None,
+        )
+
+    def dump(self) -> str:
+        return f"{self.control_id}:{self.checkpoint_id or ''}:{self.channel or ''}:{self.ts or ''}"
+
+
+def _message_of(body: Json) -> tuple[str | None, str | None]:
+    container = body.get("container") or {}
+    if container.get("type") != "message":
+        return None, None
+    return container.get("channel_id"), container.get("message_ts")
+
+
+def _checkpoint(session: Session, origin: Origin) -> Checkpoint | None:
+    """The checkpoint the update answers: the one in the button, else the latest, so command
+    and Home updates after a checkpoint still count towards its report."""
+    if origin.checkpoint_id is not None:
+        return checkpoints.get_checkpoint(session, origin.checkpoint_id)
+    return checkpoints.latest_checkpoint(session)
+
+
+def record_update(
+    deps: Deps,
+    person: Person,
+    origin: Origin,
+    *,
+    status: ControlStatus,
+    note: str | None,
+    new_due_date: date | None,
+) -> tuple[str, str]:
+    """The one store call behind every way of updating a control; returns its and its risk's
+    refs."""
+
+    def work(session: Session) -> tuple[str, str]:
+        control = controls.get_control(session, origin.control_id)
+        controls.update_status(
+            session,
+            actor=person_in(session, person),
+            control=control,
+            status=status,
+            note=note,
+            now=deps.now(),
+            new_due_date=new_due_date,
+            checkpoint=_checkpoint(session, origin),
+        )
+        risk = controls.risk_of(session, control)
+        return control.ref, risk.ref if risk else ""
+
+    return deps.run(work)
+
+
+def redraw(deps: Deps, client: WebClient, origin: Origin, person: Person) -> None:
+    """Show the new status where the owner clicked: the checkpoint DM or the control message."""
+    if origin.channel and origin.ts:
+
+        def build(session: Session) -> views.Rendered:
+            owner = person_in(session, person)
+            if origin.checkpoint_id is not None:
+                checkpoint = checkpoints.get_checkpoint(session, origin.checkpoint_id)
+                return views.checkpoint_message(session, checkpoint=checkpoint, owner=owner)
+            control = controls.get_control(session, origin.control_id)
+            text, blocks = views.control_assigned_message(
+                control,
+                controls.risk_of(session, control),
+                session.get(Person, control.owner_id) if control.owner_id else None,
+                today=deps.now().date(),
+            )
+            return views.RenderedMessage(text, blocks)
+
+        shown = deps.read(build)
+        try:
+            client.chat_update(
+                channel=origin.channel, ts=origin.ts, text=shown.text, blocks=shown.blocks
+            )
+        except SlackApiError as error:
+            log.warning("could not redraw the control message: %s", error.response.get("error"))
+    home.refresh(deps, client, person.slack_user_id)
+
+
+def open_update(
+    deps: Deps, client: WebClient, body: Json, origin: Origin, status: ControlStatus | None
+) -> None:
+    person = acting(deps, client, body)
+
+    def build(session: Session) -> Json:
+        control = controls.get_control(session, origin.control_id)
+        require(
+            session,
+            person_in(session, person),
+            Action.UPDATE_CONTROL,
+            service_id=controls.parent_service_id(session, control),
+            owner_id=control.owner_id,
+        )
+        view = views.control_update_modal(
+            control, status=status, checkpoint_id=origin.checkpoint_id
+        )
+        view["private_metadata"] = origin.dump()
+        return view
+
+    open_view(client, body, deps.read(build))
+
+
+def submit_update(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClient) -> None:
+    form = Form(view)
+    status = form.choice(ControlIds.STATUS, ControlStatus, label="A status")
+    new_due = form.day(ControlIds.DUE_DATE, label="The new due date")
+    note = form.text(ControlIds.NOTE, label="The note")
+    try:
+        form.check()
+    except FormErrors as errors:
+        submit_error(ack, errors.errors)
+        return
+    assert status is not None
+    origin = Origin.parse(view.get("private_metadata") or "")
+    person = acting(deps, client, body)
+    control_ref, risk_ref = record_update(
+        deps, person, origin, status=status, note=note, new_due_date=new_due
+    )
+    if status == ControlStatus.INEFFECTIVE and risk_ref:
+        next_step = deps.read(
+            lambda session: views.control_next_step_view(
+                controls.get_control(session, origin.control_id),
+                risks.get_risk(session, risk_ref),
+            )
+        )
+        ack(response_action="update", view=next_step)
+    else:
+        done(ack, f"{control_ref} updated", f"*{control_ref}* is now {status.label.lower()}.")
+
+
+def after_update(deps: Deps, client: WebClient, body: Json) -> None:
+    """Once the modal has closed: redraw the message the owner clicked in, and their Home."""
+    origin = Origin.parse(body["view"].get("private_metadata") or "")
+    redraw(deps, client, origin, acting(deps, client, body))
+
+
+def complete(deps: Deps, client: WebClient, body: Json) -> None:
+    channel, ts = _message_of(body)
+    given = Origin.parse(action_value(body))
+    origin = Origin(given.control_id, given.checkpoint_id, channel, ts)
+    person = acting(deps, client, body)
+    ref, _ = record_update(
+        deps, person, origin, status=ControlStatus.COMPLETE, note=None, new_due_date=None
+    )
+    redraw(deps, client, origin, person)
+    if channel is None:
+        reply(client, body, f":white_check_mark: *{ref}* is complete.")
+
+
+def open_add(deps: Deps, client: WebClient, body: Json, ref: str) -> None:
+    person = acting(deps, client, body)
+
+    def build(session: Session) -> Json:
+        risk = risks.get_risk(session, ref)
+        require(session, person_in(session, person), Action.ADD_CONTROL, service_id=risk.service_id)
+        return views.control_add_modal(risk)
+
+    open_view(client, body, deps.read(build))
+
+
+def submit_add(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClient) -> None:
+    form = Form(view)
+    description = form.text(ControlIds.DESCRIPTION, label="The control", required=True)
+    owner_id = form.user(ControlIds.OWNER, label="An owner")
+    due = form.day(ControlIds.DUE_DATE, label="The due date")
+    priority = bool(form.values.get(ControlIds.PRIORITY))
+    try:
+        form.check()
+    except FormErrors as errors:
+        submit_error(ack, errors.errors)
+        return
+    ref = view.get("private_metadata") or ""
+    person = acting(deps, client, body)
+    owner = acting_person(deps, client, owner_id) if owner_id else None
+
+    def work(session: Session) -> str:
+        actor = person_in(session, person)
+        control = controls.add_control(
+            session,
+            actor=actor,
+            risk=risks.get_risk(session, ref),
+            description=description or "",
+            owner=person_in(session, owner) if owner else None,
+            due_date=due,
+            priority=priority,
+            now=deps.now(),
+        )
+        controls.owe_assignment_notice(session, actor=actor, control=control, now=deps.now())
+        return control.ref
+
+    control_ref = deps.run(work)
+    done(ack, f"{control_ref} added", f":white_check_mark: *{control_ref}* is on *{ref}*.")
+
+
+def open_assign(deps: Deps, client: WebClient, body: Json, control_id: str) -> None:
+    person = acting(deps, client, body)
+
+    def build(session: Session) -> Json:
+        control = controls.get_control(session, control_id)
+        require(
+            session,
+            person_in(session, person),
+            Action.ADD_CONTROL,
+            service_id=controls.parent_service_id(session, control),
+        )
+        owner = session.get(Person, control.owner_id) if control.owner_id else None
+        return views.control_assign_modal(control, owner=owner)
+
+    open_view(client, body, deps.read(build))
+
+
+def submit_assign(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClient) -> None:
+    form = Form(view)
+    owner_id = form.user(ControlIds.OWNER, label="An owner", required=True)
+    due = form.day(ControlIds.DUE_DATE, label="The due date")
+    try:
+        form.check()
+    except FormErrors as errors:
+        submit_error(ack, errors.errors)
+        return
+    assert owner_id is not None
+    person = acting(deps, client, body)
+    owner = acting_person(deps, client, owner_id)
+
+    def work(session: Session) -> str:
+        actor = person_in(session, person)
+        control = controls.get_control(session, view.get("private_metadata") or "")
+        controls.assign_control(
+            session,
+            actor=actor,
+            control=control,
+            owner=person_in(session, owner),
+            due_date=due,
+            now=deps.now(),
+        )
+        controls.owe_assignment_notice(session, actor=actor, control=control, now=deps.now())
+        return control.ref
+
+    ref = deps.run(work)
+    done(ack, f"{ref} assigned", f"*{ref}* is now owned by <@{owner.slack_user_id}>.")
+
+
+def my_controls(deps: Deps, ctx: SlashContext) -> None:
+    def build(session: Session) -> tuple[str, list[Json]]:
+        owner = person_in(session, ctx.person)
+        mine = controls.controls_owned_by(session, owner)
+        blocks: list[Json] = []
+        for control in mine[: views.DM_CONTROL_LIMIT]:
+            blocks.extend(
+                views.control_blocks(
+                    control, controls.risk_of(session, control), owner, today=deps.now().date()
+                )
+            )
+        if not mine:
+            return "You own no open controls.", []
+        return f"Your open controls: {len(mine)}", blocks
+
+    text, blocks = deps.read(build)
+    ctx.reply(text, [section(f"*{text}*"), *blocks] if blocks else None)
+
+
+def control_command(deps: Deps, ctx: SlashContext) -> None:
+    """``/golive control C-12 STATUS ...``, ``/golive control C-12`` (the modal), or
+    ``/golive control add R-003``."""
+    args = ctx.args[1:]
+    if not args:
+        ctx.reply(f"Say which control and what happened: `{COMMAND_USAGE}`")
+        return
+    if args[0].lower() == "add" and len(args) > 1:
+        open_add(deps, ctx.client, ctx.body, args[1])
+        return
+    control_id = deps.read(lambda session: controls.get_control(session, args[0]).id)
+    assert control_id is not None
+    origin = Origin(control_id)
+    if len(args) == 1:
+        open_update(deps, ctx.client, ctx.body, origin, None)
+        return
+    try:
+        status = ControlStatus.parse(args[1])
+    except ValueError as error:
+        raise ValidationError(f"{error}. {COMMAND_USAGE}") from None
+    new_due = None
+    rest = args[2:]
+    if status == ControlStatus.DELAYED and rest:
+        try:
+            new_due = date.fromisoformat(rest[0])
+        except ValueError:
+            raise ValidationError(
+                f"'{rest[0]}' is not a date; write the new due date like 2026-12-10"
+            ) from None
+        rest = rest[1:]
+    note = " ".join(rest) or None
+    ref, risk_ref = record_update(
+        deps, ctx.person, origin, status=status, note=note, new_due_date=new_due
+    )
+    text = f"*{ref}* is now {status.label.lower()}."
+    if status == ControlStatus.INEFFECTIVE and risk_ref:
+        text += (
+            f" Next: rescore with `/golive score {risk_ref}` or add another control with "
+            f"`/golive control add {risk_ref}`."
+        )
+    ctx.reply(text)
+    home.refresh(deps, ctx.client, ctx.user_id)
+
+
+def register(app: App, deps: Deps) -> None:
+    deps.router.add(
+        "control",
+        lambda ctx: control_command(deps, ctx),
+        usage=COMMAND_USAGE,
+        summary="update a control you own (or `/golive control add R-003`)",
+    )
+    deps.router.add(
+        "controls",
+        lambda ctx: my_controls(deps, ctx),
+        usage="/golive controls",
+        summary="your open controls, with buttons to update them",
+    )
+
+    @guarded
+    def on_complete(body: Json, client: WebClient) -> None:
+        complete(deps, client, body)
+
+    def status_opener(status: ControlStatus) -> Any:
+        @guarded
+        def opener(body: Json, client: WebClient) -> None:
+            channel, ts = _message_of(body)
+            given = Origin.parse(action_value(body))
+            origin = Origin(given.control_id, given.checkpoint_id, channel, ts)
+            open_update(deps, client, body, origin, status)
+
+        return opener
+
+    @guarded
+    def on_add(body: Json, client: WebClient) -> None:
+        open_add(deps, client, body, action_value(body))
+
+    @guarded
+    def on_menu(body: Json, client: WebClient) -> None:
+        what, _, control_id = action_value(body).partition(":")
+        if what == "assign":
+            open_assign(deps, client, body, control_id)
+        else:
+            channel, ts = _message_of(body)
+            given = Origin.parse(control_id)
+            open_update(deps, client, body, Origin(given.control_id, None, channel, ts), None)
+
+    app.action(ControlIds.COMPLETE)(ack=ack_only, lazy=[on_complete])
+    app.action(ControlIds.DELAYED)(ack=ack_only, lazy=[status_opener(ControlStatus.DELAYED)])
+    app.action(ControlIds.INEFFECTIVE)(
+        ack=ack_only, lazy=[status_opener(ControlStatus.INEFFECTIVE)]
+    )
+    app.action(ControlIds.ADD)(ack=ack_only, lazy=[on_add])
+    app.action(ControlIds.MENU)(ack=ack_only, lazy=[on_menu])
+
+    def on_update(ack: Ack, body: Json, view: Json, client: WebClient) -> None:
+        submit_update(deps, ack, body, view, client)
+
+    def on_add_submit(ack: Ack, body: Json, view: Json, client: WebClient) -> None:
+        submit_add(deps, ack, body, view, client)
+
+    def on_assign(ack: Ack, body: Json, view: Json, client: WebClient) -> None:
+        submit_assign(deps, ack, body, view, client)
+
+    @guarded
+    def on_updated(body: Json, client: WebClient) -> None:
+        after_update(deps, client, body)
+
+    app.view(ControlIds.UPDATE_VIEW)(ack=on_update, lazy=[on_updated])
+    app.view(ControlIds.ADD_VIEW)(on_add_submit)
+    app.view(ControlIds.ASSIGN_VIEW)(on_assign)

@@ -1,0 +1,101 @@
+"""``/golive export``: the register, logs, review and audit trail as files in Slack.
+
+``/golive export`` sends the XLSX workbook and the evidence pack to the caller's direct
+messages; add ``xlsx``, ``csv``, ``evidence`` or ``all`` to choose, and ``here`` to share them
+in the project or board channel instead (never in any other channel: the records name staff
+and residents' circumstances). Files are built and uploaded after the command is acked, and
+each export is written to the audit trail.
+"""
+
+from slack_bolt import App
+from sqlmodel import Session
+
+from bot.evidence import EXPORT_FORMATS, export_files
+from commands.context import Deps, person_in
+from commands.slash import SlashContext
+from store import audit
+from store.channels import all_channels
+from store.enums import ChannelPurpose
+from store.errors import DomainError, PermissionDenied
+from store.models import Person
+from store.permissions import RULES, Action, grants_of, who_may
+
+USAGE = "/golive export [xlsx | csv | evidence | all] [here]"
+SHARED_PURPOSES = (ChannelPurpose.PROJECT, ChannelPurpose.BOARD)
+
+
+def may_export(session: Session, person: Person) -> bool:
+    """Export is for the roles that hold governance records, at any scope: a registered
+    manager (granted for their service) hands these files to the inspector of that service."""
+    assert person.id is not None
+    roles = RULES[Action.EXPORT].roles
+    return any(grant.role in roles for grant in grants_of(session, person.id))
+
+
+def parse(args: list[str]) -> tuple[str, bool]:
+    """The chosen format and whether to share in this channel."""
+    words = [a.lower() for a in args[1:]]
+    here = "here" in words
+    chosen = [w for w in words if w != "here"]
+    if len(chosen) > 1 or (chosen and chosen[0] not in EXPORT_FORMATS):
+        raise DomainError(f"Say what to export, like `{USAGE}`.")
+    return (chosen[0] if chosen else "all"), here
+
+
+def run_export(deps: Deps, ctx: SlashContext) -> None:
+    fmt, here = parse(ctx.args)
+    now = deps.now()
+
+    def check(session: Session) -> None:
+        person = person_in(session, ctx.person)
+        if not may_export(session, person):
+            raise PermissionDenied(
+                f"You can't export the register and logs. {who_may(Action.EXPORT)} can; ask "
+                "an admin if you should have this role."
+            )
+        shared = [all_channels(session).get(p) for p in SHARED_PURPOSES]
+        if here and ctx.channel_id not in shared:
+            raise DomainError(
+                "Exports are shared only in the project or board channel. Run "
+                "`/golive export` without `here` to get the files in a direct message."
+            )
+
+    deps.read(check)
+    ctx.reply(":hourglass_flowing_sand: Preparing your export; the files follow in a moment.")
+    zone = deps.settings.zone
+    files = deps.read(lambda session: export_files(session, fmt, now=now, zone=zone))
+    if here:
+        channel = ctx.channel_id
+    else:
+        opened = ctx.client.conversations_open(users=ctx.user_id)
+        channel = str((opened.get("channel") or {}).get("id") or ctx.user_id)
+    ctx.client.files_upload_v2(
+        channel=channel,
+        file_uploads=[
+            {"content": data, "filename": name, "title": title} for name, data, title in files
+        ],
+        initial_comment=(
+            f"Go-live records exported {now.astimezone(zone):%d %b %Y %H:%M} for <@{ctx.user_id}>."
+        ),
+    )
+    names = ", ".join(name for name, _, _ in files)
+
+    def record(session: Session) -> None:
+        person = person_in(session, ctx.person)
+        where = "shared in the channel" if here else "sent by direct message"
+        audit.record_action(
+            session, person, actor=person, action="exported", now=now, note=f"{names} ({where})"
+        )
+
+    deps.run(record)
+    where = "in this channel" if here else "in your direct messages with golive"
+    ctx.reply(f":white_check_mark: Export ready {where}: {names}.")
+
+
+def register(app: App, deps: Deps) -> None:
+    deps.router.add(
+        "export",
+        lambda ctx: run_export(deps, ctx),
+        usage=USAGE,
+        summary="the register, logs and evidence pack as files (authorised roles)",
+    )

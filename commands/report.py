@@ -1,0 +1,161 @@
+"""Reporting a go-live issue: ``/golive`` alone or the message shortcut opens the modal;
+submitting it records the issue, the triage post, the confirmation and any urgent alert in
+one transaction (store.issues.report_issue), deduplicated by the submitted view."""
+
+import hashlib
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from bot.forms import Form, FormErrors, field_errors
+from bot.ids import Home, Report
+from bot.views import issues as views
+from bot.views.issues import ReportOrigin
+from commands import home
+from commands.context import Deps, acting_person, guarded, person_in
+from commands.slash import SlashContext
+from store import issues, people
+from store.enums import Impact, IssueCategory, IssueSource, Urgency, Workaround
+from store.errors import ValidationError
+from store.issues import IssueReport
+
+Json = dict[str, Any]
+
+
+def open_report_modal(
+    deps: Deps,
+    client: WebClient,
+    *,
+    trigger_id: str,
+    user_id: str,
+    description: str = "",
+    origin: ReportOrigin | None = None,
+) -> None:
+    person = acting_person(deps, client, user_id)
+    view = deps.read(
+        lambda session: views.report_modal(
+            people.list_services(session),
+            default_service_id=person.service_id,
+            description=description,
+            origin=origin or ReportOrigin(),
+        )
+    )
+    client.views_open(trigger_id=trigger_id, view=view)
+
+
+def submission_key(view: Json) -> str:
+    """The submitted view, so a retried or double-clicked submit records one issue."""
+    digest = hashlib.sha256(f"{view.get('id')}:{view.get('hash')}".encode()).hexdigest()[:24]
+    return f"report:{view.get('id')}:{digest}"
+
+
+def parse_report(view: Json) -> IssueReport:
+    form = Form(view)
+    service = form.integer(Report.SERVICE, label="The service")
+    category = form.choice(Report.CATEGORY, IssueCategory, label="What kind of problem")
+    description = form.text(Report.DESCRIPTION, label="What happened", required=True)
+    impact = form.choice(Report.IMPACT, Impact, label="The impact on care")
+    urgency = form.choice(Report.URGENCY, Urgency, label="How urgent it is")
+    workaround = form.choice(Report.WORKAROUND, Workaround, label="Whether there is a workaround")
+    detail = form.text(Report.WORKAROUND_DETAIL, label="The workaround")
+    if workaround == Workaround.UNSAFE and detail is None:
+        form.errors[Report.WORKAROUND_DETAIL] = (
+            "Say what the unsafe workaround is, so a manager can put a control in place"
+        )
+    form.check()
+    assert service is not None and category and description and impact and urgency
+    assert workaround is not None
+    origin = ReportOrigin.load(view.get("private_metadata"))
+    return IssueReport(
+        service_id=service,
+        category=category,
+        description=description,
+        impact=impact,
+        urgency=urgency,
+        workaround=workaround,
+        workaround_detail=detail,
+        source=origin.source,
+        source_permalink=origin.permalink,
+    )
+
+
+def permalink_of(client: WebClient, channel: str | None, ts: str | None) -> str | None:
+    """The original message's link; the report goes on without it if Slack can't say."""
+    if not channel or not ts:
+        return None
+    try:
+        link = client.chat_getPermalink(channel=channel, message_ts=ts).get("permalink")
+    except Exception:
+        return None
+    return str(link) if link else None
+
+
+def register(app: App, deps: Deps) -> None:
+    def report_from_command(ctx: SlashContext) -> None:
+        open_report_modal(deps, ctx.client, trigger_id=ctx.trigger_id, user_id=ctx.user_id)
+
+    deps.router.set_default(report_from_command)
+    deps.router.add(
+        "report",
+        report_from_command,
+        usage="/golive report",
+        summary="report a go-live problem (the same as /golive alone)",
+    )
+
+    def ack_shortcut(ack: Ack) -> None:
+        ack()
+
+    @guarded
+    def open_from_message(body: Json, client: WebClient) -> None:
+        message = body.get("message") or {}
+        channel = (body.get("channel") or {}).get("id")
+        link = permalink_of(client, channel, message.get("ts") or body.get("message_ts"))
+        open_report_modal(
+            deps,
+            client,
+            trigger_id=body["trigger_id"],
+            user_id=body["user"]["id"],
+            description=(message.get("text") or "")[:3000],
+            origin=ReportOrigin(IssueSource.MESSAGE_SHORTCUT, link),
+        )
+
+    app.shortcut(Report.SHORTCUT)(ack=ack_shortcut, lazy=[open_from_message])
+
+    @guarded
+    def open_from_button(body: Json, client: WebClient) -> None:
+        open_report_modal(deps, client, trigger_id=body["trigger_id"], user_id=body["user"]["id"])
+
+    app.action(Home.REPORT)(ack=ack_shortcut, lazy=[open_from_button])
+
+    def submit_report(ack: Ack, body: Json, view: Json, client: WebClient) -> None:
+        try:
+            report = parse_report(view)
+        except FormErrors as errors:
+            ack(response_action="errors", errors=errors.errors)
+            return
+        reporter = acting_person(deps, client, body["user"]["id"])
+        key = submission_key(view)
+        try:
+            deps.run(
+                lambda session: issues.report_issue(
+                    session,
+                    reporter=person_in(session, reporter),
+                    report=report,
+                    now=deps.now(),
+                    submission_key=key,
+                )
+            )
+        except ValidationError as error:
+            errors = field_errors(error, view)
+            if errors is None:
+                raise
+            ack(response_action="errors", errors=errors)
+            return
+        ack()
+
+    @guarded
+    def after_report(body: Json, client: WebClient) -> None:
+        home.refresh(deps, client, body["user"]["id"])
+
+    app.view(Report.MODAL)(ack=submit_report, lazy=[after_report])

@@ -1,0 +1,187 @@
+"""Triage from the triage post (or a DM, the Home tab, ``/golive issue``): each button opens a
+small modal, or (resolve) acts at once. Permission is checked when the button is pressed, so
+a refusal comes before any typing, and again by the store when the change is saved."""
+
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+from sqlmodel import Session
+
+from bot.forms import Form, FormErrors, field_errors
+from bot.ids import Triage
+from bot.views import issues as views
+from commands import home
+from commands.context import Deps, acting_person, display_name, guarded, person_in
+from store import issues, people
+from store.enums import Urgency
+from store.errors import ValidationError
+from store.models import Person
+from store.permissions import Action, require
+
+Json = dict[str, Any]
+Change = Callable[[Session, Person], Any]
+
+
+def _ref_of(body: Json) -> str:
+    return str((body.get("actions") or [{}])[0].get("value") or "")
+
+
+def register(app: App, deps: Deps) -> None:
+    def ack_click(ack: Ack) -> None:
+        ack()
+
+    @guarded
+    def open_triage_modal(body: Json, client: WebClient) -> None:
+        action_id = body["actions"][0]["action_id"]
+        ref = _ref_of(body)
+        person = acting_person(deps, client, body["user"]["id"])
+
+        def build(session: Session) -> Json:
+            view = views.load(session, ref)
+            require(
+                session,
+                person_in(session, person),
+                Action.TRIAGE_ISSUE,
+                service_id=view.issue.service_id,
+            )
+            return views.TRIAGE_MODALS[action_id](view)
+
+        client.views_open(trigger_id=body["trigger_id"], view=deps.read(build))
+
+    for action_id in views.TRIAGE_MODALS:
+        app.action(action_id)(ack=ack_click, lazy=[open_triage_modal])
+
+    @guarded
+    def resolve_now(body: Json, client: WebClient) -> None:
+        person = acting_person(deps, client, body["user"]["id"])
+        ref = _ref_of(body)
+        deps.run(
+            lambda session: issues.resolve(
+                session, actor=person_in(session, person), ref=ref, now=deps.now()
+            )
+        )
+        home.refresh_around_issue(deps, client, ref, actor=person.slack_user_id)
+
+    app.action(Triage.RESOLVE)(ack=ack_click, lazy=[resolve_now])
+
+    def submitter(parse: Callable[[Form, WebClient], Change]) -> Callable[..., None]:
+        """The ack-time half of a triage modal: parse, save, or put errors beside fields."""
+
+        def submit(ack: Ack, body: Json, view: Json, client: WebClient) -> None:
+            form = Form(view)
+            try:
+                change = parse(form, client)
+                form.check()
+            except FormErrors as errors:
+                ack(response_action="errors", errors=errors.errors)
+                return
+            person = acting_person(deps, client, body["user"]["id"])
+            try:
+                deps.run(lambda session: change(session, person_in(session, person)))
+            except ValidationError as error:
+                errors = field_errors(error, view)
+                if errors is None:
+                    raise
+                ack(response_action="errors", errors=errors)
+                return
+            ack()
+
+        return submit
+
+    @guarded
+    def refresh_after(body: Json, client: WebClient, view: Json) -> None:
+        ref = str(view.get("private_metadata") or "")
+        home.refresh_around_issue(deps, client, ref, actor=body["user"]["id"])
+
+    def parse_assign(form: Form, client: WebClient) -> Change:
+        owner_id = form.user(Triage.OWNER, label="The owner", required=True)
+        ref = form.metadata
+        known = deps.read(lambda s: people.find_person(s, owner_id)) if owner_id else None
+        name = display_name(client, owner_id) if owner_id and known is None else ""
+
+        def change(session: Session, actor: Person) -> Any:
+            assert owner_id is not None
+            owner = people.ensure_person(session, slack_user_id=owner_id, name=name, now=deps.now())
+            return issues.assign_owner(session, actor=actor, ref=ref, owner=owner, now=deps.now())
+
+        return change
+
+    def parse_urgency(form: Form, client: WebClient) -> Change:
+        urgency = form.choice(Triage.NEW_URGENCY, Urgency, label="The urgency")
+        ref = form.metadata
+        return lambda session, actor: issues.set_urgency(
+            session, actor=actor, ref=ref, urgency=urgency, now=deps.now()
+        )
+
+    def parse_control(form: Form, client: WebClient) -> Change:
+        text = form.text(Triage.CONTROL_TEXT, label="The immediate control", required=True)
+        owner_id = form.user(Triage.CONTROL_OWNER, label="Who makes sure it happens")
+        due = form.day(Triage.CONTROL_DUE, label="The review date")
+        ref = form.metadata
+        name = display_name(client, owner_id) if owner_id else ""
+
+        def change(session: Session, actor: Person) -> Any:
+            owner = (
+                people.ensure_person(session, slack_user_id=owner_id, name=name, now=deps.now())
+                if owner_id
+                else None
+            )
+            if due is not None and due < deps.now().date():
+                raise ValidationError(
+                    "The review date is in the past; choose today or later",
+                    field=Triage.CONTROL_DUE,
+                )
+            return issues.add_immediate_control(
+                session,
+                actor=actor,
+                ref=ref,
+                description=text or "",
+                owner=owner,
+                due_date=due,
+                now=deps.now(),
+            )
+
+        return change
+
+    def parse_correction(form: Form, client: WebClient) -> Change:
+        text = form.text(Triage.CORRECTION_TEXT, label="The correction action", required=True)
+        due = form.day(Triage.CORRECTION_DUE, label="The target date")
+        ref = form.metadata
+        return lambda session, actor: issues.set_correction(
+            session, actor=actor, ref=ref, action=text or "", due=due, now=deps.now()
+        )
+
+    def parse_supplier(form: Form, client: WebClient) -> Change:
+        note = form.text(Triage.NOTE, label="The note")
+        ref = form.metadata
+        return lambda session, actor: issues.mark_awaiting_supplier(
+            session, actor=actor, ref=ref, note=note, now=deps.now()
+        )
+
+    def parse_close(form: Form, client: WebClient) -> Change:
+        evidence = form.text(Triage.EVIDENCE, label="Closure evidence", required=True)
+        ref = form.metadata
+        return lambda session, actor: issues.close(
+            session, actor=actor, ref=ref, evidence=evidence or "", now=deps.now()
+        )
+
+    def parse_reopen(form: Form, client: WebClient) -> Change:
+        reason = form.text(Triage.REASON, label="The reason for reopening", required=True)
+        ref = form.metadata
+        return lambda session, actor: issues.reopen(
+            session, actor=actor, ref=ref, reason=reason or "", now=deps.now()
+        )
+
+    parsers: dict[str, Callable[[Form, WebClient], Change]] = {
+        Triage.ASSIGN: parse_assign,
+        Triage.URGENCY: parse_urgency,
+        Triage.CONTROL: parse_control,
+        Triage.CORRECTION: parse_correction,
+        Triage.SUPPLIER: parse_supplier,
+        Triage.CLOSE: parse_close,
+        Triage.REOPEN: parse_reopen,
+    }
+    for callback_id, parse in parsers.items():
+        app.view(callback_id)(ack=submitter(parse), lazy=[refresh_after])

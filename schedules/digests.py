@@ -1,0 +1,184 @@
+"""The digests: the daily and weekly issue digests, the weekly board review and the monthly
+post-implementation review, each rendered from its template and owed to its channel once."""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from schedules.cadence import Job, ScheduleSettings, channel_for_job
+from schedules.render import Mrkdwn, Rendered, render
+from store import outbox
+from store.digests import IssueFacts, RegisterFacts, issue_facts, register_facts
+from store.enums import Band, Phase
+from store.outbox import Method, Notice
+
+LIST_LIMIT = 10
+OLDEST = 5
+BAND_EMOJI = {
+    Band.EXTREME: ":red_square:",
+    Band.HIGH: ":large_orange_square:",
+    Band.MODERATE: ":large_yellow_square:",
+    Band.LOW: ":large_green_square:",
+}
+
+DECISION_OPEN_ACTION = "decision_open"
+"""The action id of the button that opens the board decision modal (bot.ids.Decision.OPEN);
+schedules may not import bot/, so a test holds the two equal."""
+
+
+class NotRun(Exception):
+    """The job cannot run for this period yet (no channel set); nothing is recorded, so the
+    next run tries again."""
+
+
+@dataclass(frozen=True)
+class Window:
+    """The period a job run covers: from the previous occurrence to this one."""
+
+    job: Job
+    period: str
+    start: datetime
+    end: datetime
+    now: datetime
+    phase: Phase
+    today: date
+    local_day: date
+
+
+def digest_key(job: Job, period: str, channel: str) -> str:
+    """The idempotency key every scheduled post carries: (job, period, recipient)."""
+    return f"{job}:{period}:{channel}"
+
+
+def _owe(
+    session: Session, *, job: Job, period: str, channel: str, rendered: Rendered, now: datetime
+) -> bool:
+    return outbox.enqueue(
+        session,
+        key=digest_key(job, period, channel),
+        method=Method.POST,
+        notice=Notice.DIGEST,
+        channel=channel,
+        subject=f"{job}:{period}",
+        payload=rendered.payload(),
+        now=now,
+    )
+
+
+def _channel(session: Session, job: Job, settings: ScheduleSettings) -> str:
+    channel = channel_for_job(session, job, settings)
+    if not channel:
+        raise NotRun(
+            "no channel to post to; set one with '/golive setup' or the "
+            f"GOLIVE_{job.upper()}_CHANNEL setting"
+        )
+    return channel
+
+
+def _period_text(job: Job, local_day: date) -> str:
+    """How the period reads in a title: a day, a week, or a month."""
+    if job == Job.MONTHLY_REVIEW:
+        return local_day.strftime("%B %Y")
+    if job in (Job.WEEKLY_DIGEST, Job.BOARD_REVIEW):
+        return f"week of {local_day.strftime('%a %d %b %Y')}"
+    return local_day.strftime("%a %d %b %Y")
+
+
+def _issues(session: Session, window: Window, settings: ScheduleSettings) -> IssueFacts:
+    return issue_facts(
+        session,
+        start=window.start,
+        end=window.end,
+        now=window.now,
+        today=window.today,
+        theme_days=settings.theme_window_days,
+        theme_min=settings.theme_min_issues,
+        oldest=OLDEST,
+    )
+
+
+def heat_lines(facts: RegisterFacts) -> list[Mrkdwn]:
+    """The 5x5 matrix as monospaced rows (likelihood down, impact across), narrow enough to
+    read on a phone without scrolling; a dot is an empty cell."""
+    lines = [
+        Mrkdwn(f"{'Likelihood':<14}Impact"),
+        Mrkdwn(" " * 14 + "".join(f"{n:>3}" for n in range(1, 6))),
+    ]
+    for row in facts.heat:
+        label = f"{row.likelihood} {row.label}"[:13]
+        cells = "".join(f"{count or '·':>3}" for count in row.cells)
+        lines.append(Mrkdwn(f"{label:<14}{cells}"))
+    return lines
+
+
+def _bands(facts: RegisterFacts) -> list[dict[str, Any]]:
+    return [
+        {
+            "emoji": BAND_EMOJI[band],
+            "label": band.label,
+            "now": facts.bands[band],
+            "before": facts.bands_before[band],
+        }
+        for band in (Band.EXTREME, Band.HIGH, Band.MODERATE, Band.LOW)
+    ]
+
+
+def issue_digest(session: Session, window: Window, settings: ScheduleSettings) -> Rendered:
+    """The daily issue digest during go-live; the same, over a week, in stabilisation."""
+    title = "Go-live daily digest" if window.job == Job.DAILY_DIGEST else "Weekly issue digest"
+    return render(
+        "issue_digest.j2",
+        title=title,
+        period_text=_period_text(window.job, window.local_day),
+        facts=_issues(session, window, settings),
+        limit=LIST_LIMIT,
+        theme_min=settings.theme_min_issues,
+        theme_days=settings.theme_window_days,
+    )
+
+
+def register_review(session: Session, window: Window, settings: ScheduleSettings) -> Rendered:
+    """The weekly board review, or the monthly post-implementation review."""
+    facts = register_facts(session, start=window.start, end=window.end, today=window.today)
+    template = "monthly_review.j2" if window.job == Job.MONTHLY_REVIEW else "board_review.j2"
+    return render(
+        template,
+        period_text=_period_text(window.job, window.local_day),
+        phase_label=window.phase.label,
+        now=window.now,
+        facts=facts,
+        issues=_issues(session, window, settings),
+        bands=_bands(facts),
+        heat_lines=heat_lines(facts),
+        band_emoji=BAND_EMOJI,
+        limit=LIST_LIMIT,
+        theme_min=settings.theme_min_issues,
+        theme_days=settings.theme_window_days,
+        decision_action=DECISION_OPEN_ACTION,
+        since_text="last month" if window.job == Job.MONTHLY_REVIEW else "last week",
+    )
+
+
+def render_digest(session: Session, window: Window, settings: ScheduleSettings) -> Rendered:
+    if window.job in (Job.DAILY_DIGEST, Job.WEEKLY_DIGEST):
+        return issue_digest(session, window, settings)
+    return register_review(session, window, settings)
+
+
+def run_digest(session: Session, window: Window, settings: ScheduleSettings) -> str:
+    """Render the window's digest and owe it to the job's channel; a one-line summary."""
+    channel = _channel(session, window.job, settings)
+    rendered = render_digest(session, window, settings)
+    owed = _owe(
+        session,
+        job=window.job,
+        period=window.period,
+        channel=channel,
+        rendered=rendered,
+        now=window.now,
+    )
+    if not owed:
+        return f"already sent to {channel}"
+    return f"owed to {channel} ({len(rendered.blocks)} blocks): {rendered.text}"

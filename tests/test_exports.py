@@ -1,0 +1,286 @@
+"""Exports as an inspector opens them: the XLSX workbook read back with openpyxl and the CSVs
+with the csv module, checked cell by cell against the database."""
+
+import csv
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import openpyxl
+import pytest
+from sqlmodel import col, select
+
+from bot.evidence import write_exports
+from store import demo, exports, issues, review, risks
+from store.db import session_scope
+from store.enums import (
+    Impact,
+    IssueCategory,
+    IssueSource,
+    Phase,
+    RiskCategory,
+    RiskScope,
+    Urgency,
+    Workaround,
+)
+from store.models import AuditEvent, Control, Decision, Issue, Person, Risk, RiskAssessment
+from store.phases import set_phase
+from store.scoring import band_for
+from tests.conftest import BACKENDS, drop_database, fresh_database
+from tests.world import build_world
+
+LONDON = ZoneInfo("Europe/London")
+NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+FILLS = {"Low": "92D050", "Moderate": "FFFF00", "High": "FFC000", "Extreme": "FF0000"}
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def seeded(request, tmp_path_factory):
+    """The demo provider, seeded once per backend and only read by these tests."""
+    _, engine, schema = fresh_database(request.param, tmp_path_factory.mktemp("seeded"))
+    demo.seed(engine, now=NOW, zone=LONDON)
+    try:
+        yield engine
+    finally:
+        drop_database(engine, schema)
+
+
+def workbook(engine, tmp_path: Path) -> openpyxl.Workbook:
+    with session_scope(engine) as session:
+        path = exports.write_xlsx(
+            session, tmp_path / "golive.xlsx", generated=NOW, zone=LONDON, provider="Demo"
+        )
+    return openpyxl.load_workbook(path)
+
+
+def rows_of(sheet) -> list[dict]:
+    values = list(sheet.iter_rows(values_only=True))
+    return [dict(zip(values[0], row, strict=True)) for row in values[1:]]
+
+
+def local(moment: datetime) -> datetime:
+    return moment.astimezone(LONDON).replace(tzinfo=None)
+
+
+def test_workbook_has_a_sheet_per_table_with_frozen_headers_and_filters(seeded, tmp_path):
+    book = workbook(seeded, tmp_path)
+    assert book.sheetnames == ["About"] + [t.title for t in exports.TABLE_LIST]
+    for table in exports.TABLE_LIST:
+        sheet = book[table.title]
+        assert [c.value for c in sheet[1]] == table.headers
+        assert sheet.freeze_panes == "A2"
+        last = openpyxl.utils.get_column_letter(len(table.headers))
+        assert sheet.auto_filter.ref == f"A1:{last}{max(sheet.max_row, 2)}"
+        assert sheet.column_dimensions["A"].width == table.columns[0].width
+    assert book["About"]["B3"].value == "Europe/London"
+
+
+def test_risk_register_sheet_matches_the_database_cell_by_cell(seeded, tmp_path):
+    sheet = workbook(seeded, tmp_path)["Risk register"]
+    rows = rows_of(sheet)
+    with session_scope(seeded) as session:
+        register = list(session.exec(select(Risk).order_by(col(Risk.number))))
+        people = {p.id: p.name for p in session.exec(select(Person))}
+    assert len(rows) == len(register) == 22
+    for index, (row, risk) in enumerate(zip(rows, register, strict=True), start=2):
+        assert row["Reference"] == risk.ref
+        assert row["Title"] == risk.title
+        assert row["Score"] == risk.score
+        assert row["Likelihood"] == risk.likelihood and row["Impact"] == risk.impact
+        assert row["Band"] == band_for(risk.score).label
+        assert row["Owner"] == people[risk.owner_id]
+        assert row["Status"] == risk.status.label
+        assert row["Review date"].date() == risk.review_date
+        assert row["Recorded"] == local(risk.created_at)
+        band_cell = sheet.cell(row=index, column=exports.TABLE_LIST[0].headers.index("Band") + 1)
+        assert band_cell.fill.fgColor.rgb[-6:] == FILLS[row["Band"]]
+        score_cell = sheet.cell(row=index, column=exports.TABLE_LIST[0].headers.index("Score") + 1)
+        assert score_cell.fill.fgColor.rgb[-6:] == FILLS[row["Band"]]
+        assert sheet.cell(row=index, column=12).number_format == "yyyy-mm-dd"
+    assert {row["Band"] for row in rows} >= {"High", "Extreme"}
+
+
+def test_issue_log_keeps_dates_as_dates_and_controls_and_evidence(seeded, tmp_path):
+    rows = rows_of(workbook(seeded, tmp_path)["Issue log"])
+    with session_scope(seeded) as session:
+        logged = list(session.exec(select(Issue).order_by(col(Issue.number))))
+        controls: dict[int, list[str]] = {}
+        for control in session.exec(select(Control).where(col(Control.issue_id).is_not(None))):
+            controls.setdefault(control.issue_id, []).append(control.description)
+    assert len(rows) == len(logged)
+    closed = 0
+    for row, issue in zip(rows, logged, strict=True):
+        assert row["Reference"] == issue.ref
+        assert isinstance(row["Reported"], datetime)
+        assert row["Reported"] == local(issue.reported_at)
+        assert row["What happened"] == issue.description
+        assert row["Impact on care"] == issue.impact.label
+        assert (row["Immediate controls"] or "") == "; ".join(controls.get(issue.id, []))
+        assert (row["Correction action"] or "") == (issue.correction_action or "")
+        assert (row["Closure evidence"] or "") == (issue.closure_evidence or "")
+        if issue.closed_at:
+            closed += 1
+            assert row["Closed"] == local(issue.closed_at)
+        else:
+            assert row["Closed"] is None
+    assert closed > 0
+
+
+def test_score_history_decisions_and_audit_trail_sheets_match(seeded, tmp_path):
+    book = workbook(seeded, tmp_path)
+    with session_scope(seeded) as session:
+        assessments = session.exec(
+            select(RiskAssessment, Risk)
+            .join(Risk, col(Risk.id) == RiskAssessment.risk_id)
+            .order_by(col(Risk.number), col(RiskAssessment.assessed_at), col(RiskAssessment.id))
+        ).all()
+        decisions = session.exec(select(Decision).order_by(col(Decision.decided_at))).all()
+        events = session.exec(select(AuditEvent).order_by(col(AuditEvent.id))).all()
+    history = rows_of(book["Score history"])
+    assert [(r["Risk"], r["Score"], r["Reason"]) for r in history] == [
+        (risk.ref, a.likelihood * a.impact, a.reason) for a, risk in assessments
+    ]
+    decided = rows_of(book["Decisions"])
+    assert [(r["Decided"], r["Summary"]) for r in decided] == [
+        (local(d.decided_at), d.summary) for d in decisions
+    ]
+    trail = rows_of(book["Audit trail"])
+    assert len(trail) == len(events)
+    assert [(r["Record"], r["Action"], r["New value"] or "") for r in trail[:50]] == [
+        (e.entity_ref, e.action, e.new_value or "") for e in events[:50]
+    ]
+
+
+def test_review_sheets_show_verdicts_actions_and_audits(engine, clock, tmp_path):
+    world = build_world(engine, now=clock.now())
+    with session_scope(engine) as session:
+        risk = risks.create_risk(
+            session,
+            actor=world.project_lead,
+            now=clock.now(),
+            data=risks.NewRisk(
+                title="Oakwood MAR migration",
+                category=RiskCategory.DATA_MIGRATION,
+                scope=RiskScope.SERVICE,
+                service_id=world.oakwood.id,
+                owner_id=world.manager.id,
+            ),
+        )
+        ref = risk.ref
+    clock.advance(timedelta(days=1))
+    with session_scope(engine) as session:
+        set_phase(session, actor=world.project_lead, phase=Phase.GO_LIVE, now=clock.now())
+        review.start_review(
+            session,
+            actor=world.quality_lead,
+            findings=review.Findings("a", "b", "c", "d"),
+            now=clock.now(),
+        )
+        review.record_verdict(
+            session,
+            actor=world.manager,
+            ref=ref,
+            verdict="partly",
+            evidence="3 errors found",
+            now=clock.now(),
+        )
+        review.record_leadership_action(
+            session,
+            actor=world.board_member,
+            description="Second trainer",
+            owner=world.project_lead,
+            due_date=date(2027, 2, 1),
+            now=clock.now(),
+        )
+        review.schedule_audits(
+            session,
+            actor=world.quality_lead,
+            topic="MAR accuracy",
+            first_due=date(2026, 12, 24),
+            months=2,
+            now=clock.now(),
+        )
+    book = workbook(engine, tmp_path)
+    [verdict] = rows_of(book["Control verdicts"])
+    assert (verdict["Risk"], verdict["Controls effective"], verdict["Evidence"]) == (
+        ref,
+        "Partly effective",
+        "3 errors found",
+    )
+    assert verdict["Given by"] == "Mo Manager"
+    [action] = rows_of(book["Leadership actions"])
+    assert (action["Owner"], action["Due date"]) == ("Pat Project", datetime(2027, 2, 1))
+    audits = rows_of(book["Follow-up audits"])
+    assert [(a["Audit"], a["Due date"], a["Result"]) for a in audits] == [
+        ("FA-1", datetime(2026, 12, 24), None),
+        ("FA-2", datetime(2027, 1, 24), None),
+    ]
+
+
+def test_text_that_looks_like_a_formula_stays_text(engine, clock, tmp_path):
+    world = build_world(engine, now=clock.now())
+    formula = '=HYPERLINK("http://evil.example","click")'
+    with session_scope(engine) as session:
+        issues.report_issue(
+            session,
+            reporter=world.staff,
+            now=clock.now(),
+            report=issues.IssueReport(
+                service_id=world.oakwood.id,
+                category=IssueCategory.OTHER,
+                description=formula,
+                impact=Impact.NONE,
+                urgency=Urgency.LOW,
+                workaround=Workaround.NONE,
+                source=IssueSource.SLASH_COMMAND,
+            ),
+        )
+    cell = workbook(engine, tmp_path)["Issue log"]["E2"]
+    assert (cell.value, cell.data_type) == (formula, "s")
+    with session_scope(engine) as session:
+        exports.write_csv(session, tmp_path / "csv")
+    with (tmp_path / "csv" / "issue-log.csv").open(encoding="utf-8-sig") as handle:
+        [row] = list(csv.DictReader(handle))
+    assert row["What happened"] == "'" + formula
+
+
+def test_csv_files_match_the_database(seeded, tmp_path):
+    with session_scope(seeded) as session:
+        written = exports.write_csv(session, tmp_path)
+        register = list(session.exec(select(Risk).order_by(col(Risk.number))))
+    assert [p.name for p in written] == [f"{t.name}.csv" for t in exports.TABLE_LIST]
+    with (tmp_path / "risk-register.csv").open(encoding="utf-8-sig") as handle:
+        reader = csv.DictReader(handle)
+        assert reader.fieldnames == exports.TABLE_LIST[0].headers
+        rows = list(reader)
+    assert [(r["Reference"], r["Score"], r["Band"], r["Recorded"]) for r in rows] == [
+        (r.ref, str(r.score), band_for(r.score).label, r.created_at.isoformat()) for r in register
+    ]
+    with (tmp_path / "leadership-actions.csv").open(encoding="utf-8-sig") as handle:
+        reader = csv.DictReader(handle)
+        assert list(reader) == []
+        assert reader.fieldnames == exports.TABLE_LIST[6].headers
+
+
+@pytest.mark.parametrize(
+    ("fmt", "suffixes"),
+    [
+        ("all", [".xlsx", ".html"]),
+        ("xlsx", [".xlsx"]),
+        ("evidence", [".html"]),
+        ("csv", [".csv"] * 9),
+    ],
+)
+def test_command_line_export_writes_the_chosen_files(engine, clock, tmp_path, fmt, suffixes):
+    with session_scope(engine) as session:
+        written = write_exports(session, tmp_path, fmt=fmt, now=clock.now(), zone=LONDON)
+    assert [p.suffix for p in written] == suffixes
+    assert all(p.exists() and p.stat().st_size > 0 for p in written)
+    if fmt == "xlsx":
+        assert openpyxl.load_workbook(written[0]).sheetnames[1] == "Risk register"
+
+
+def test_command_line_export_refuses_an_unknown_format(engine, clock, tmp_path):
+    with session_scope(engine) as session, pytest.raises(ValueError, match="xlsx, csv"):
+        write_exports(session, tmp_path / "out", fmt="pdf", now=clock.now())
+    assert not (tmp_path / "out").exists()
