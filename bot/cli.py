@@ -16,8 +16,9 @@ from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlmodel import Session
 
 from bot.bootstrap import apply_settings, check_schema
+from bot.evidence import EXPORT_FORMATS
 from bot.settings import Settings, SettingsError
-from store import channels, exports, people
+from store import channels, people
 from store.actors import COMMAND_LINE
 from store.clock import Clock, SystemClock
 from store.db import make_engine, session_scope
@@ -88,8 +89,16 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"where to seed it (default {DEMO_DATABASE}, recreated each run)",
     )
 
-    export = commands.add_parser("export", help="write the register, logs and audit trail")
+    export = commands.add_parser(
+        "export", help="write the register, logs, audit trail and evidence pack"
+    )
     export.add_argument("--out", type=Path, default=Path("exports"), help="folder to write into")
+    export.add_argument(
+        "--format",
+        choices=EXPORT_FORMATS,
+        default="csv",
+        help="csv files, one xlsx workbook, the evidence pack (HTML), or all of them",
+    )
 
     service = commands.add_parser("service", help="set up services (homes, branches, teams)")
     service_cmds = service.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -238,9 +247,13 @@ def cmd_demo(settings: Settings, args: argparse.Namespace, clock: Clock) -> str:
 
 
 def cmd_export(settings: Settings, args: argparse.Namespace, clock: Clock) -> str:
+    from bot.evidence import write_exports
+
     engine = _ready_engine(settings, clock)
     with session_scope(engine) as session:
-        written = exports.write_csv(session, args.out)
+        written = write_exports(
+            session, args.out, fmt=args.format, now=clock.now(), zone=settings.zone
+        )
     return "Wrote " + ", ".join(str(path) for path in written)
 
 

@@ -5,10 +5,16 @@ from datetime import datetime
 from sqlalchemy import Engine
 
 from bot.settings import Settings
+from schedules.jobs import preview_digest
 from store import issues, risks
 from store.db import session_scope
 from store.demo import seed
 from store.enums import IssueCategory, IssueStatus
+
+DEMO_DIGESTS = (
+    ("daily_digest", "Daily issue digest, to the project channel"),
+    ("board_review", "Weekly board review, to the board channel"),
+)
 
 
 def run_demo(engine: Engine, *, settings: Settings, now: datetime, database: str) -> str:
@@ -40,4 +46,8 @@ def run_demo(engine: Engine, *, settings: Settings, now: datetime, database: str
             lines.append(
                 f"  {risk.ref}  {risk.score:>2} {band.label if band else '':<9} {risk.title}"
             )
+    for name, title in DEMO_DIGESTS:
+        rendered = preview_digest(name, engine=engine, settings=settings, at=now)
+        banner = "=" * 72
+        lines += ["", banner, f"{title} (what golive would post now)", banner, rendered.as_text()]
     return "\n".join(lines)

@@ -7,12 +7,13 @@ from typing import Any
 
 from sqlmodel import Session
 
-from schedules.cadence import Job, ScheduleSettings, channel_for_job
+from schedules.cadence import Job, ScheduleSettings, channel_for_job, zone_of
 from schedules.render import Mrkdwn, Rendered, render
 from store import outbox
 from store.digests import IssueFacts, RegisterFacts, issue_facts, register_facts
 from store.enums import Band, Phase
 from store.outbox import Method, Notice
+from store.outcomes import monthly_outcomes
 
 LIST_LIMIT = 10
 OLDEST = 5
@@ -142,9 +143,23 @@ def issue_digest(session: Session, window: Window, settings: ScheduleSettings) -
 def register_review(session: Session, window: Window, settings: ScheduleSettings) -> Rendered:
     """The weekly board review, or the monthly post-implementation review."""
     facts = register_facts(session, start=window.start, end=window.end, today=window.today)
-    template = "monthly_review.j2" if window.job == Job.MONTHLY_REVIEW else "board_review.j2"
+    monthly = window.job == Job.MONTHLY_REVIEW
+    template = "monthly_review.j2" if monthly else "board_review.j2"
+    zone = zone_of(settings)
+    measures = (
+        monthly_outcomes(
+            session,
+            start=window.start.astimezone(zone).date(),
+            end=window.local_day,
+            zone=zone,
+            theme_min=settings.theme_min_issues,
+        )
+        if monthly
+        else None
+    )
     return render(
         template,
+        outcomes=measures,
         period_text=_period_text(window.job, window.local_day),
         phase_label=window.phase.label,
         now=window.now,

@@ -24,6 +24,8 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from store.privacy import mask
+
 TEMPLATES = Path(__file__).parent / "templates"
 MAX_BLOCKS = 50
 MAX_SECTION = 3000
@@ -40,13 +42,14 @@ class Mrkdwn(str):
 
 
 def escape(value: object) -> str:
-    """Slack's three control characters, and line breaks, out of a value people typed.
+    """Slack's three control characters, and line breaks, out of a value people typed; any
+    NHS number or date of birth masked (store/privacy.py), as digests go to channels.
 
     Macros must not print values (their output would be escaped twice); templates print
     values directly."""
     if isinstance(value, Mrkdwn):
         return value
-    text = "" if value is None else str(value)
+    text = mask("" if value is None else str(value))
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return WHITESPACE.sub(" ", text)
 
@@ -103,6 +106,9 @@ def environment() -> Environment:
     return env
 
 
+DATE_TOKEN = re.compile(r"<!date\^[^|>]*\|([^>]*)>")
+
+
 @dataclass(frozen=True)
 class Rendered:
     text: str
@@ -123,7 +129,7 @@ class Rendered:
                 lines.extend(element["text"] for element in block["elements"])
             else:
                 lines.append(block["text"]["text"])
-        return unescape("\n".join(lines))
+        return unescape(DATE_TOKEN.sub(r"\1", "\n".join(lines)))
 
 
 def render(template: str, **context: Any) -> Rendered:

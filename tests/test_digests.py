@@ -201,6 +201,10 @@ def test_monthly_review_after_go_live_reports_residual_risk_and_the_months_issue
     month = section_with(payload, "Issues this month")
     assert "*8* new · *1* closed · *7* still open" in month
     assert "Change since last month" in all_text(payload)
+    outcomes = section_with(payload, "*Outcomes*")
+    assert "Residual risk from follow-up audits: needs two audit results" in outcomes
+    assert "Risk controls:" in outcomes and "Immediate controls on issues:" in outcomes
+    assert "Closed with evidence:" in outcomes and "Median time to resolve:" in outcomes
 
 
 def test_a_busy_day_still_fits_one_slack_message_and_says_how_much_more(engine, world):
