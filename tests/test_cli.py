@@ -140,3 +140,34 @@ def test_export_writes_the_register_and_logs_as_csv(workdir, capsys, monkeypatch
     assert rows[0]["Reference"] == "GL-0001"
     assert rows[0]["What happened"] == first.description
     assert rows[0]["Status"] == first.status.label
+
+
+def test_job_runs_once_for_its_period_and_jobs_lists_them(workdir, capsys, monkeypatch):
+    run(capsys, "demo")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{workdir / 'golive-demo.db'}")
+    code, out, _ = run(capsys, "job", "daily_digest", "--at", "2026-11-27T08:30")
+    assert code == 0 and "daily_digest" in out and "already" not in out
+    code, out, _ = run(capsys, "job", "daily_digest", "--at", "2026-11-27T08:30")
+    assert code == 0 and "already" in out
+    code, out, _ = run(capsys, "jobs")
+    assert code == 0
+    assert {"daily_digest", "board_review", "reminders", "escalation"} <= {
+        line.split()[0] for line in out.splitlines()
+    }
+
+
+def test_unknown_job_lists_the_jobs(workdir, capsys, monkeypatch):
+    run(capsys, "demo")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{workdir / 'golive-demo.db'}")
+    code, _, err = run(capsys, "job", "nightly")
+    assert code == 2 and "daily_digest" in err and "Traceback" not in err
+
+
+def test_export_writes_the_workbook_and_evidence_pack(workdir, capsys, monkeypatch):
+    run(capsys, "demo")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{workdir / 'golive-demo.db'}")
+    code, _, _ = run(capsys, "export", "--format", "all", "--out", str(workdir / "pack"))
+    assert code == 0
+    names = {path.name for path in (workdir / "pack").iterdir()}
+    assert any(name.endswith(".xlsx") for name in names)
+    assert any(name.endswith(".html") for name in names)
