@@ -16,6 +16,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -187,7 +188,7 @@ def run_scale(
         started = time.perf_counter()
         provider = generate(db.engine, scale=scale)
         generated = time.perf_counter() - started
-        print(f"  {backend} {scale}x: generated in {generated:.0f} s", file=sys.stderr)
+        print(f"  {backend} {scale}x: generated in {generated:.0f} s", flush=True)
         first = time.perf_counter()
         settle_escalations(db.engine, settings)
         first_sweep = time.perf_counter() - first
@@ -200,7 +201,7 @@ def run_scale(
             results[name] = measure(
                 db.engine, counter, work, 1 if name == "xlsx_export" else repeat
             )
-            print(f"    {name}: {results[name]}", file=sys.stderr)
+            print(f"    {name}: {results[name]}", flush=True)
         return {
             "backend": backend,
             "scale": scale,
@@ -225,14 +226,18 @@ def main(argv: list[str] | None = None) -> int:
     args.work.mkdir(parents=True, exist_ok=True)
     backends = [b for b in args.backends.split(",") if b]
     if "postgresql" in backends and not pg_available():
-        print("  PostgreSQL is not reachable: its scale figures are skipped", file=sys.stderr)
+        print("  PostgreSQL is not reachable: its scale figures are skipped", flush=True)
         backends.remove("postgresql")
-    runs = []
+    runs: list[dict[str, Any]] = []
     for scale in (int(s) for s in args.scales.split(",") if s):
         for backend in backends:
             skip = {"xlsx_export"} if scale > args.xlsx_max_scale else set()
             runs.append(run_scale(backend, scale, args.work, repeat=args.repeat, skip=skip))
-    args.out.write_text(json.dumps({"runs": runs}, indent=2, default=str))
+            # Written after each run, so a long run that stops half-way keeps what it measured.
+            measured = datetime.now(UTC).isoformat(timespec="seconds")
+            args.out.write_text(
+                json.dumps({"measured": measured, "runs": runs}, indent=2, default=str)
+            )
     return 0
 
 

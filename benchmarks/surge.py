@@ -24,6 +24,7 @@ import threading
 import time
 import urllib.request
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -89,7 +90,9 @@ def wait_healthy(url: str, process: subprocess.Popen[bytes], timeout: float = 60
 
 
 @contextmanager
-def serving(command: list[str], env: dict[str, str], port: int, log: Path) -> Iterator[Target]:
+def serving(
+    name: str, command: list[str], env: dict[str, str], port: int, log: Path
+) -> Iterator[Target]:
     """Start a server in its own process group; stop it (master and workers) afterwards."""
     with log.open("ab") as out:
         process = subprocess.Popen(
@@ -98,7 +101,7 @@ def serving(command: list[str], env: dict[str, str], port: int, log: Path) -> It
     url = f"http://127.0.0.1:{port}"
     try:
         wait_healthy(url, process)
-        yield Target(" ".join(command[-4:]), url, process.pid)
+        yield Target(name, url, process.pid)
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         try:
@@ -108,8 +111,10 @@ def serving(command: list[str], env: dict[str, str], port: int, log: Path) -> It
             process.wait()
 
 
-def tree_rss_kib(root: int) -> int:
-    """Resident memory of a process and all its descendants, from /proc."""
+def tree_memory_kib(root: int) -> tuple[int, int]:
+    """Resident (RSS) and proportional (PSS: shared pages split between their sharers) memory
+    of a process and all its descendants, from /proc. Gunicorn's workers share the pages the
+    master loaded before forking, so the RSS sum counts those once per process."""
     children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -120,32 +125,38 @@ def tree_rss_kib(root: int) -> int:
         except OSError:
             continue
         children.setdefault(int(fields[1]), []).append(int(entry))
-    total, stack = 0, [root]
+    rss = pss = 0
+    stack = [root]
     while stack:
         pid = stack.pop()
         stack.extend(children.get(pid, []))
         try:
-            with open(f"/proc/{pid}/status") as handle:
+            with open(f"/proc/{pid}/smaps_rollup") as handle:
                 for line in handle:
-                    if line.startswith("VmRSS:"):
-                        total += int(line.split()[1])
+                    if line.startswith("Rss:"):
+                        rss += int(line.split()[1])
+                    elif line.startswith("Pss:"):
+                        pss += int(line.split()[1])
         except OSError:
             continue
-    return total
+    return rss, pss
 
 
 class PeakRss:
-    """Samples the server tree's resident memory every 100 ms while running."""
+    """Samples the server tree's memory every 100 ms while running; the peaks, in KiB."""
 
     def __init__(self, pid: int) -> None:
         self.pid = pid
         self.peak = 0
+        self.peak_pss = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.peak = max(self.peak, tree_rss_kib(self.pid))
+            rss, pss = tree_memory_kib(self.pid)
+            self.peak = max(self.peak, rss)
+            self.peak_pss = max(self.peak_pss, pss)
             self._stop.wait(0.1)
 
     def __enter__(self) -> "PeakRss":
@@ -250,6 +261,7 @@ def wrk(url: str, requests: Path, clients: int, seconds: float) -> dict[str, Any
     errors = sum(raw[k] for k in ("connect_errors", "read_errors", "write_errors", "status_errors"))
     return {
         "clients": clients,
+        "seconds": duration,
         "requests": raw["requests"],
         "rps": round(raw["requests"] / duration, 1),
         "p50_ms": raw["p50_us"] / 1000,
@@ -266,12 +278,14 @@ def wrk(url: str, requests: Path, clients: int, seconds: float) -> dict[str, Any
 
 
 def sent_views(views: list[str], result: dict[str, Any]) -> set[str]:
-    """The view ids wrk sent: thread k sends lines k, k+T, ... in order."""
+    """The view ids wrk sent: thread k sends lines k, k+T, ... in order. wrk calls the first
+    thread's request() once before the run to check the script, and never sends that one."""
     threads = result["threads"]
     chosen = set()
     for thread, count in result["sent_per_thread"].items():
         mine = views[thread::threads]
-        chosen.update(mine[: min(count, len(mine))])
+        first = 1 if thread == 0 else 0
+        chosen.update(mine[first : min(count, len(mine))])
     return chosen
 
 
@@ -307,33 +321,73 @@ def run_target(
     concurrency: list[int],
     seconds: float,
     work: Path,
-    hooks: str,
+    fake: FakeSlack,
     cap: Callable[[str], int],
     engine: Engine | None = None,
 ) -> dict[str, Any]:
     results: dict[str, Any] = {}
-    peak = 0
+    peak = peak_pss = 0
     for kind in kinds:
         for clients in concurrency:
             run = uuid.uuid4().hex[:6].upper()
             path = work / f"requests-{run}.tsv"
-            views = write_requests(path, kind, int(cap(kind) * seconds), run, hooks)
+            views = write_requests(path, kind, int(cap(kind) * seconds), run, fake.hooks_url)
+            before = web_api_calls(fake)
             with PeakRss(target.pid) as memory:
                 result = wrk(target.url, path, clients, seconds)
+            during = web_api_calls(fake) - before
+            result["web_api_calls"] = dict(during)
+            result["modals_opened_per_s"] = round(during["views.open"] / result["seconds"], 1)
+            result["drain_s"] = drain(fake)
             path.unlink()
             peak = max(peak, memory.peak)
+            peak_pss = max(peak_pss, memory.peak_pss)
             result["peak_rss_mb"] = round(memory.peak / 1024, 1)
+            result["peak_pss_mb"] = round(memory.peak_pss / 1024, 1)
             if engine is not None and kind.startswith("submit"):
                 result["records"] = check_reports(engine, sent_views(views, result), run)
             result.pop("sent_per_thread")
             results.setdefault(kind, []).append(result)
-            print(f"    {target.name} {kind} x{clients}: {summary(result)}", file=sys.stderr)
-            time.sleep(1)  # let lazy work and outbox deliveries of this run drain
-    return {"kinds": results, "peak_rss_mb": round(peak / 1024, 1)}
+            print(f"    {target.name} {kind} x{clients}: {summary(result)}", flush=True)
+    return {
+        "kinds": results,
+        "peak_rss_mb": round(peak / 1024, 1),
+        "peak_pss_mb": round(peak_pss / 1024, 1),
+    }
+
+
+def web_api_calls(fake: FakeSlack) -> Counter[str]:
+    return Counter(call.method for call in fake.calls())
+
+
+def drain(fake: FakeSlack, *, quiet: float = 1.0, limit: float = 20.0) -> float | None:
+    """Seconds until the server's work after the ack (lazy listeners, outbox) stops calling
+    the Web API, so the next run starts clean; None if it still had not after ``limit``."""
+    started = time.monotonic()
+    seen, last_change = len(fake.calls()), time.monotonic()
+    while time.monotonic() - last_change < quiet:
+        if time.monotonic() - started > limit:
+            return None
+        time.sleep(0.2)
+        now_seen = len(fake.calls())
+        if now_seen != seen:
+            seen, last_change = now_seen, time.monotonic()
+    return round(last_change - started, 1)
 
 
 def summary(result: dict[str, Any]) -> str:
-    keys = ("rps", "p50_ms", "p95_ms", "p99_ms", "max_ms", "errors", "peak_rss_mb", "records")
+    keys = (
+        "rps",
+        "p50_ms",
+        "p95_ms",
+        "p99_ms",
+        "max_ms",
+        "errors",
+        "peak_pss_mb",
+        "records",
+        "modals_opened_per_s",
+        "drain_s",
+    )
     return ", ".join(f"{k}={result[k]}" for k in keys if k in result)
 
 
@@ -359,14 +413,16 @@ def run_floors(
             "--api-url",
             fake.base_url,
         )
-        with serving(command, dict(os.environ), port, work / "bare.log") as target:
+        with serving(
+            f"bolt-{runner}", command, dict(os.environ), port, work / "bare.log"
+        ) as target:
             floors[runner] = run_target(
                 target,
                 [k for k in kinds if k != "submit_new"],
                 concurrency,
                 seconds,
                 work,
-                fake.hooks_url,
+                fake,
                 lambda _kind: RATE_CAP["bolt"],
             )
     return floors
@@ -398,19 +454,22 @@ def run_golive(
             "GOLIVE_BOARD_CHANNEL": CHANNELS[ChannelPurpose.BOARD],
         }
         command = python_command("-m", "bot.cli", "serve", "--no-scheduler", "--port", str(port))
-        with serving(command, env, port, work / f"golive-{backend}.log") as target:
-            idle = tree_rss_kib(target.pid)
+        with serving(
+            f"golive-{backend}", command, env, port, work / f"golive-{backend}.log"
+        ) as target:
+            idle, idle_pss = tree_memory_kib(target.pid)
             result = run_target(
                 target,
                 kinds,
                 concurrency,
                 seconds,
                 work,
-                fake.hooks_url,
+                fake,
                 lambda kind: RATE_CAP[kind],
                 engine=db.engine,
             )
         result["idle_rss_mb"] = round(idle / 1024, 1)
+        result["idle_pss_mb"] = round(idle_pss / 1024, 1)
         return result
 
 
@@ -432,7 +491,7 @@ def main(argv: list[str] | None = None) -> int:
     concurrency = [int(c) for c in args.concurrency.split(",") if c]
     backends = [b for b in args.backends.split(",") if b]
     if "postgresql" in backends and not pg_available():
-        print("  PostgreSQL is not reachable: its surge figures are skipped", file=sys.stderr)
+        print("  PostgreSQL is not reachable: its surge figures are skipped", flush=True)
         backends.remove("postgresql")
     fake = FakeSlack()
     fake.delay = args.slack_delay

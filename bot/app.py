@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 
 from bot.errors import handle_listener_error
 from bot.settings import README_HINT, Settings, SettingsError
+from bot.views.care import use_fallback_dir
 from commands import register_listeners
 from commands.context import Deps
 from commands.slash import SlashRouter
@@ -70,6 +71,7 @@ def create_app(
     def on_error(error: Exception, body: dict[str, Any], client: WebClient) -> BoltResponse:
         return handle_listener_error(error, body, client)
 
+    use_fallback_dir(settings.fallback_dir)
     deps = Deps(engine=engine, clock=clock, settings=settings, router=SlashRouter())
     if nudge is not None:
         deps.nudge = nudge

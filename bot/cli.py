@@ -5,6 +5,7 @@ ends in one plain line on stderr and exit status 2, never a traceback; secrets a
 """
 
 import argparse
+import logging
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
@@ -17,6 +18,7 @@ from sqlmodel import Session
 
 from bot.bootstrap import apply_settings, check_schema
 from bot.evidence import EXPORT_FORMATS
+from bot.logging_setup import configure_logging
 from bot.settings import Settings, SettingsError
 from store import channels, people
 from store.actors import COMMAND_LINE
@@ -28,6 +30,7 @@ from store.models import Service
 from store.schema import upgrade
 
 DEMO_DATABASE = "sqlite:///golive-demo.db"
+SERVING = ("serve", "socket", "scheduler")  # long-running: their INFO lines are the record
 
 
 class CommandError(Exception):
@@ -99,6 +102,12 @@ def build_parser() -> argparse.ArgumentParser:
         default="csv",
         help="csv files, one xlsx workbook, the evidence pack (HTML), or all of them",
     )
+
+    commissioner = commands.add_parser(
+        "commissioner", help="the monthly commissioner summary (no names, no free text)"
+    )
+    commissioner.add_argument("--month", required=True, help="the month, like 2026-11")
+    commissioner.add_argument("--csv", type=Path, help="also write it as CSV to this file")
 
     service = commands.add_parser("service", help="set up services (homes, branches, teams)")
     service_cmds = service.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -257,6 +266,20 @@ def cmd_export(settings: Settings, args: argparse.Namespace, clock: Clock) -> st
     return "Wrote " + ", ".join(str(path) for path in written)
 
 
+def cmd_commissioner(settings: Settings, args: argparse.Namespace, clock: Clock) -> str:
+    from schedules.commissioner import csv_for_month, summary_for_month
+
+    engine = _ready_engine(settings, clock)
+    try:
+        text = summary_for_month(engine, settings, args.month).as_text()
+        if args.csv is not None:
+            args.csv.write_text(csv_for_month(engine, settings, args.month), encoding="utf-8-sig")
+            text += f"\n\nWrote {args.csv}"
+    except ValueError as error:
+        raise CommandError(str(error)) from None
+    return text
+
+
 def _service(session: Session, text: str | None) -> Service | None:
     return people.get_service(session, text) if text else None
 
@@ -352,6 +375,7 @@ COMMANDS: dict[str, Callable[[Settings, argparse.Namespace, Clock], str]] = {
     "jobs": cmd_jobs,
     "demo": cmd_demo,
     "export": cmd_export,
+    "commissioner": cmd_commissioner,
     "service": cmd_service,
     "person": cmd_person,
     "role": cmd_role,
@@ -373,6 +397,9 @@ def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> in
     args = build_parser().parse_args(argv)
     try:
         settings = load_settings()
+        configure_logging(
+            settings, level=logging.INFO if args.command in SERVING else logging.WARNING
+        )
         message = COMMANDS[args.command](settings, args, clock or SystemClock())
     except (CommandError, SettingsError, DomainError) as error:
         print(f"golive: {error}", file=sys.stderr)

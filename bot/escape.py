@@ -1,12 +1,16 @@
 """Slack text safety: escape what people typed, and keep every field within Slack's limits.
 
 Slack's mrkdwn control characters are ``&``, ``<`` and ``>``; escaping them means a report
-cannot ping ``<!channel>``, mention someone, or forge a link. Limits are Slack's own: going
-over one makes the whole API call fail, so text is cut with a visible marker instead.
+cannot ping ``<!channel>``, mention someone, or forge a link. The same path masks any NHS
+number or date of birth that got past the forms (store/privacy.py), so none reaches Slack.
+Limits are Slack's own: going over one makes the whole API call fail, so text is cut with a
+visible marker instead.
 """
 
 from collections.abc import Sequence
 from typing import Any, TypeVar
+
+from store.privacy import mask
 
 SECTION_TEXT = 3000
 BLOCKS_PER_MESSAGE = 50
@@ -23,10 +27,10 @@ T = TypeVar("T")
 
 
 def escape(text: str | None) -> str:
-    """Text a person typed, made safe to show inside mrkdwn."""
+    """Text a person typed, made safe to show inside mrkdwn, personal data masked."""
     if not text:
         return ""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return mask(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def truncate(text: str, limit: int, *, marker: str = "…") -> str:

@@ -29,6 +29,7 @@ from store.models import (
     Service,
 )
 from store.outcomes import Outcomes
+from store.privacy import mask
 from store.risks import OPEN_RISK_STATUSES
 from store.scoring import band_for
 
@@ -406,24 +407,36 @@ EXPORT_FORMATS = ("all", "xlsx", "csv", "evidence")
 
 
 def export_files(
-    session: Session, fmt: str, *, now: datetime, zone: tzinfo = UTC, provider: str = ""
+    session: Session,
+    fmt: str,
+    *,
+    now: datetime,
+    zone: tzinfo = UTC,
+    provider: str = "",
+    reveal: bool = False,
 ) -> list[tuple[str, bytes, str]]:
     """The files an export gives, as (file name, bytes, title): ``all`` is the workbook and
-    the evidence pack; ``csv`` is one file per table. Shared by ``/golive export`` and the CLI."""
+    the evidence pack; ``csv`` is one file per table. Shared by ``/golive export`` and the CLI.
+    NHS numbers and dates of birth are masked unless ``reveal`` (store/privacy.py)."""
     if fmt not in EXPORT_FORMATS:
         raise ValueError(f"'{fmt}' is not one of {', '.join(EXPORT_FORMATS)}")
     stamp = now.astimezone(zone).date().isoformat()
     files: list[tuple[str, bytes, str]] = []
     if fmt in ("all", "xlsx"):
-        workbook = exports.workbook_bytes(session, generated=now, zone=zone, provider=provider)
+        workbook = exports.workbook_bytes(
+            session, generated=now, zone=zone, provider=provider, reveal=reveal
+        )
         files.append((f"golive-records-{stamp}.xlsx", workbook, "Go-live records (workbook)"))
     if fmt in ("all", "evidence"):
         html = evidence_pack_html(session, now=now, zone=zone, provider=provider)
+        html = html if reveal else mask(html)
         files.append(
             (f"golive-evidence-pack-{stamp}.html", html.encode("utf-8"), "Go-live evidence pack")
         )
     if fmt == "csv":
-        files.extend((name, data, name) for name, data in exports.csv_files(session))
+        files.extend(
+            (name, data, name) for name, data in exports.csv_files(session, reveal=reveal)
+        )
     return files
 
 
@@ -436,8 +449,9 @@ def write_exports(
     zone: tzinfo = UTC,
     provider: str = "",
 ) -> list[Path]:
-    """Write an export's files into ``folder`` (for ``golive export --format ...``)."""
-    files = export_files(session, fmt, now=now, zone=zone, provider=provider)
+    """Write an export's files into ``folder`` (for ``golive export --format ...``), unmasked:
+    whoever runs the command line already holds the database."""
+    files = export_files(session, fmt, now=now, zone=zone, provider=provider, reveal=True)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for name, data, _title in files:

@@ -26,25 +26,40 @@ def flatten(view: Json) -> dict[str, Any]:
 
 
 def _value_of(state: Json) -> Any:
-    kind = state.get("type")
+    """A string (or list of strings) for each input; anything shaped otherwise (which Slack
+    never sends, but a forged or broken request may) reads as unanswered."""
+    kind = state.get("type") if isinstance(state, dict) else None
     if kind in ("static_select", "radio_buttons", "external_select"):
         chosen = state.get("selected_option")
-        return chosen.get("value") if chosen else None
+        return _text(chosen.get("value")) if isinstance(chosen, dict) else None
     if kind in ("multi_static_select", "checkboxes", "multi_external_select"):
-        return [o.get("value") for o in state.get("selected_options") or []]
-    if kind == "users_select":
-        return state.get("selected_user")
+        return _texts([o.get("value") for o in _list(state.get("selected_options")) if _is_dict(o)])
     if kind == "multi_users_select":
-        return list(state.get("selected_users") or [])
-    if kind == "conversations_select":
-        return state.get("selected_conversation")
-    if kind == "channels_select":
-        return state.get("selected_channel")
-    if kind == "datepicker":
-        return state.get("selected_date")
-    if kind == "timepicker":
-        return state.get("selected_time")
-    return state.get("value")
+        return _texts(_list(state.get("selected_users")))
+    key = {
+        "users_select": "selected_user",
+        "conversations_select": "selected_conversation",
+        "channels_select": "selected_channel",
+        "datepicker": "selected_date",
+        "timepicker": "selected_time",
+    }.get(str(kind), "value")
+    return _text(state.get(key)) if isinstance(state, dict) else None
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _is_dict(value: Any) -> bool:
+    return isinstance(value, dict)
+
+
+def _texts(values: list[Any]) -> list[str]:
+    return [value for value in values if isinstance(value, str)]
 
 
 class FormErrors(Exception):

@@ -192,3 +192,20 @@ class ReminderIds(StrEnum):
     ANSWER_VIEW = "reminder_answer"
     NEW_DATE = "new_date"
     NOTE = "note"
+
+
+class ThemeIds(StrEnum):
+    """The buttons under a repeated theme in the issue digest (value = the theme's issue refs,
+    comma-separated); made in templates from schedules.digests.THEME_*_ACTION and held equal
+    by tests/test_themes_to_risks.py."""
+
+    RAISE_RISK = "theme_raise_risk"
+    TRAINING_NEED = "theme_training_need"
+
+
+class QuietIds(StrEnum):
+    """Quiet hours from App Home: the button, its modal and the modal's one field."""
+
+    OPEN = "quiet_hours_open"
+    VIEW = "quiet_hours"
+    HOURS = "quiet_hours_value"

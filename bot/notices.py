@@ -10,6 +10,7 @@ from collections.abc import Callable
 from sqlmodel import Session
 
 from bot.escape import BLOCKS_PER_MESSAGE, MESSAGE_TEXT, fit_blocks, truncate
+from bot.views import care as care_views
 from bot.views import issues as issue_views
 from bot.views import review as review_views
 from bot.views import risks as risk_views
@@ -34,6 +35,7 @@ RENDERERS: dict[str, Renderer] = {
     **issue_views.RENDERERS,
     **risk_views.RENDERERS,
     **review_views.RENDERERS,
+    **care_views.RENDERERS,
 }
 
 

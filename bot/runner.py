@@ -9,12 +9,14 @@ from sqlalchemy import Engine
 from bot.app import make_client
 from bot.outbox import OutboxSender
 from bot.settings import Settings
+from bot.views.care import use_fallback_dir
 from store.clock import Clock
 
 
 def run_scheduler_process(settings: Settings, *, engine: Engine, clock: Clock) -> None:
     from schedules.scheduler import run_scheduler_forever
 
+    use_fallback_dir(settings.fallback_dir)
     sender = OutboxSender(engine, make_client(settings), clock)
     sender.start()
     try:

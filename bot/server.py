@@ -12,6 +12,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import Engine, text
 
 from bot.app import create_app, make_client
+from bot.logging_setup import with_request_id
 from bot.outbox import OutboxSender
 from bot.settings import Settings
 from store.clock import Clock
@@ -49,9 +50,24 @@ def make_wsgi(app: App, engine: Engine) -> WsgiApp:
                 [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
             )
             return [body]
-        return slack(environ, start_response)
+        if not environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", "").isdigit():
+            # Bolt's check would fail inside the app with a ValueError, answered as an app
+            # error rather than the 401 an unverifiable request gets.
+            return _answer(start_response, "401 Unauthorized", b"Invalid request timestamp")
+        try:
+            return slack(environ, start_response)
+        except (ValueError, TypeError, AttributeError):
+            # Bolt parses the body before it checks the signature, and a body that is not
+            # JSON, not UTF-8 or not an object escapes it: answer 400, not the server's 500.
+            log.warning("refused a request whose body could not be parsed")
+            return _answer(start_response, "400 Bad Request", b"The request body is malformed")
 
-    return wsgi
+    return with_request_id(wsgi)
+
+
+def _answer(start_response: StartResponse, status: str, body: bytes) -> list[bytes]:
+    start_response(status, [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
+    return [body]
 
 
 class _Gunicorn(BaseApplication):  # type: ignore[misc]
@@ -81,6 +97,7 @@ def serve(
     """Serve until stopped. Each worker process builds its own app and outbox sender (the
     senders claim rows, so several never send one twice); ``scheduler`` also runs the
     scheduled jobs, in the master process only."""
+    settings.require_shared_database()
 
     def load_worker() -> WsgiApp:
         engine.dispose(close=False)  # connections made before the fork are not ours to use

@@ -68,6 +68,25 @@ class Settings(BaseSettings):
     reminders_before_escalation: int = Field(
         default=2, ge=1, validation_alias="GOLIVE_REMINDERS_BEFORE_ESCALATION"
     )
+    # Hardening (issue 7): days after closure before an issue's free text is removed (about
+    # seven years by default; 0 keeps it for ever), and how many app replicas share the
+    # database (more than one needs PostgreSQL).
+    retention_days: int = Field(default=2555, ge=0, validation_alias="GOLIVE_RETENTION_DAYS")
+    replicas: int = Field(default=1, ge=1, validation_alias="GOLIVE_REPLICAS")
+    # Care safeguards (issue 8): how soon an ineffective control's risk must be rescored, how
+    # far a control may slip before the board hears, the default shift-change times for
+    # handover summaries, a provider's own fallback procedures, the commissioner's channel.
+    rescore_within_days: int = Field(
+        default=7, ge=1, le=90, validation_alias="GOLIVE_RESCORE_WITHIN_DAYS"
+    )
+    control_delay_escalation_days: int = Field(
+        default=14, ge=1, validation_alias="GOLIVE_CONTROL_DELAY_ESCALATION_DAYS"
+    )
+    handover_times: str = Field(default="07:30,19:30", validation_alias="GOLIVE_HANDOVER_TIMES")
+    fallback_dir: str | None = Field(default=None, validation_alias="GOLIVE_FALLBACK_DIR")
+    commissioner_channel: str | None = Field(
+        default=None, validation_alias="GOLIVE_COMMISSIONER_CHANNEL"
+    )
 
     @field_validator("slack_api_url")
     @classmethod
@@ -133,6 +152,16 @@ class Settings(BaseSettings):
         ]
         if missing:
             raise SettingsError(f"{', '.join(missing)} is not set; {README_HINT}")
+
+    def require_shared_database(self) -> None:
+        """Replicas each hold their own copy of a SQLite file (or fight over one on a network
+        share, where SQLite's locks do not hold): only PostgreSQL gives them one database."""
+        if self.replicas > 1 and self.database_url.startswith("sqlite"):
+            raise SettingsError(
+                f"GOLIVE_REPLICAS is {self.replicas}, but DATABASE_URL is SQLite, which only "
+                "one replica can use safely. Use PostgreSQL (DATABASE_URL=postgresql://...) "
+                f"to run more than one replica, or set GOLIVE_REPLICAS=1; {README_HINT}"
+            )
 
 
 class SettingsError(Exception):

@@ -21,6 +21,7 @@ def run_socket_mode(
     """Serve until interrupted, with the outbox sender (and, if asked, the scheduler)."""
     if settings.slack_app_token is None:
         raise SettingsError(f"SLACK_APP_TOKEN is not set; {README_HINT}")
+    settings.require_shared_database()
     client = make_client(settings)
     sender = OutboxSender(engine, client, clock)
     app = create_app(settings, engine=engine, clock=clock, client=client, nudge=sender.nudge)

@@ -7,9 +7,11 @@ from commands import (
     controls,
     decisions,
     export,
+    handover,
     home,
     phase,
     queries,
+    quiet,
     reminders,
     report,
     review,
@@ -17,7 +19,10 @@ from commands import (
     roles,
     scoring,
     slash,
+    themes,
     triage,
+    verify,
+    waves,
 )
 from commands.context import Deps
 
@@ -39,3 +44,8 @@ def register_listeners(app: App, deps: Deps) -> None:
     reminders.register(app, deps)
     review.register(app, deps)
     export.register(app, deps)
+    verify.register(app, deps)
+    quiet.register(app, deps)
+    handover.register(app, deps)
+    waves.register(app, deps)
+    themes.register(app, deps)

@@ -32,7 +32,7 @@ from commands.risks import (
     submit_error,
 )
 from commands.slash import SlashContext
-from store import checkpoints, controls, risks
+from store import checkpoints, controls, risks, verification
 from store.enums import ControlStatus
 from store.errors import ValidationError
 from store.models import Checkpoint, Person
@@ -109,6 +109,7 @@ def record_update(
             now=deps.now(),
             new_due_date=new_due_date,
             checkpoint=_checkpoint(session, origin),
+            rescore_within_days=deps.settings.rescore_within_days,
         )
         risk = controls.risk_of(session, control)
         return control.ref, risk.ref if risk else ""
@@ -192,7 +193,7 @@ def submit_update(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClien
         )
         ack(response_action="update", view=next_step)
     else:
-        done(ack, f"{control_ref} updated", f"*{control_ref}* is now {status.label.lower()}.")
+        done(ack, f"{control_ref} updated", status_text(deps, origin, control_ref, status))
 
 
 def after_update(deps: Deps, client: WebClient, body: Json) -> None:
@@ -210,8 +211,33 @@ def complete(deps: Deps, client: WebClient, body: Json) -> None:
         deps, person, origin, status=ControlStatus.COMPLETE, note=None, new_due_date=None
     )
     redraw(deps, client, origin, person)
-    if channel is None:
+    waiting = awaiting_verification(deps, origin)
+    if waiting:
+        reply(client, body, WAITING_TEXT.format(ref=ref))
+    elif channel is None:
         reply(client, body, f":white_check_mark: *{ref}* is complete.")
+
+
+def awaiting_verification(deps: Deps, origin: Origin) -> bool:
+    """Completing a control on a high or extreme risk waits for a second person."""
+    found = deps.read(
+        lambda session: verification.pending(
+            session, kind=verification.CONTROL, item_id=origin.control_id
+        )
+    )
+    return found is not None
+
+
+WAITING_TEXT = (
+    ":mag: *{ref}* is on a high or extreme risk, so a registered manager or a quality lead "
+    "(not its owner) must verify it before it counts as complete; they have been asked."
+)
+
+
+def status_text(deps: Deps, origin: Origin, ref: str, status: ControlStatus) -> str:
+    if status == ControlStatus.COMPLETE and awaiting_verification(deps, origin):
+        return WAITING_TEXT.format(ref=ref)
+    return f"*{ref}* is now {status.label.lower()}."
 
 
 def open_add(deps: Deps, client: WebClient, body: Json, ref: str) -> None:

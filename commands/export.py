@@ -19,6 +19,7 @@ from store.enums import ChannelPurpose
 from store.errors import DomainError, PermissionDenied
 from store.models import Person
 from store.permissions import RULES, Action, grants_of, who_may
+from store.privacy import may_see_personal_data
 
 USAGE = "/golive export [xlsx | csv | evidence | all] [here]"
 SHARED_PURPOSES = (ChannelPurpose.PROJECT, ChannelPurpose.BOARD)
@@ -63,7 +64,13 @@ def run_export(deps: Deps, ctx: SlashContext) -> None:
     deps.read(check)
     ctx.reply(":hourglass_flowing_sand: Preparing your export; the files follow in a moment.")
     zone = deps.settings.zone
-    files = deps.read(lambda session: export_files(session, fmt, now=now, zone=zone))
+
+    def build(session: Session) -> list[tuple[str, bytes, str]]:
+        # Unmasked only in a private message to someone accountable for residents' records.
+        reveal = not here and may_see_personal_data(session, person_in(session, ctx.person))
+        return export_files(session, fmt, now=now, zone=zone, reveal=reveal)
+
+    files = deps.read(build)
     if here:
         channel = ctx.channel_id
     else:

@@ -10,7 +10,7 @@ from sqlmodel import Session
 from bot.ids import Home
 from bot.views.home import HomeData, home_view
 from commands.context import Deps, guarded
-from store import controls, issues, people
+from store import controls, issues, people, quiet
 from store.errors import DomainError
 from store.models import Issue, Person, Risk
 from store.permissions import Action, allowed
@@ -55,7 +55,13 @@ def home_data(session: Session, slack_user_id: str, *, today: Any) -> HomeData:
         overdue_controls=overdue_controls,
         service_names={s.id: s.name for s in people.list_services(session) if s.id},
         can_triage={i for i in can_triage if i is not None},
+        quiet_hours=quiet_text(session, person),
     )
+
+
+def quiet_text(session: Session, person: Person) -> str | None:
+    row = quiet.quiet_hours_of(session, person)
+    return quiet.describe(row) if row is not None else None
 
 
 def refresh(deps: Deps, client: WebClient, slack_user_id: str) -> None:

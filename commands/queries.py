@@ -14,6 +14,7 @@ from bot.views import issues as views
 from bot.views.common import Block, context, header, modal, section
 from commands.context import Deps, acting_person, guarded, person_in
 from commands.slash import SlashContext
+from commands.waves import side_by_side
 from store import controls, issues, people
 from store.enums import IssueCategory, IssueStatus, Urgency
 from store.errors import NotFound
@@ -102,6 +103,7 @@ def show_status(ctx: SlashContext) -> None:
             section(f"{total} reported in all. *By status*\n" + "\n".join(status_lines)),
             section("*Open, by category*\n" + ("\n".join(category_lines) or "None open.")),
             section("*Open, by service*\n" + ("\n".join(service_lines[:40]) or "None open.")),
+            section("*Services side by side*\n" + "\n".join(side_by_side(ctx.deps, session))),
         ]
 
     ctx.reply("Go-live issue counts", ctx.deps.read(read))

@@ -20,7 +20,7 @@ from bot.ids import ReminderIds
 from bot.views.common import context, datepicker, input_block, modal, section, text_input
 from commands.context import Deps, guarded, person_in
 from commands.risks import ack_only, acting, action_value, done, open_view, submit_error
-from store import people, reminders
+from store import people, reminders, verification
 from store.errors import DomainError, ValidationError
 from store.reminders import ItemKind, Response
 
@@ -43,6 +43,9 @@ DONE_WORDS = {
 }
 RECENT = timedelta(minutes=5)
 STORE_FIELDS = {"due_date": ReminderIds.NEW_DATE, "new_date": ReminderIds.NEW_DATE}
+
+
+WAITING_WORDS = ":mag: Done; waiting for a registered manager or quality lead to verify it"
 
 
 def _today(deps: Deps) -> date:
@@ -122,12 +125,19 @@ def one_click(deps: Deps, client: WebClient, body: Json, response: Response) -> 
     value = action_value(body)
     ref = record(deps, client, body, value=value, response=response)
     channel, ts = _message_of(body)
+    kind, item_id, _due = reminders.parse_value(value)
+    waiting = kind == ItemKind.CONTROL and deps.read(
+        lambda session: (
+            verification.pending(session, kind=verification.CONTROL, item_id=item_id) is not None
+        )
+    )
+    words = WAITING_WORDS if waiting else DONE_WORDS[response]
     mark_answered(
         client,
         channel=channel,
         ts=ts,
         value=value,
-        words=f"*{escape(ref)}*: {DONE_WORDS[response]}",
+        words=f"*{escape(ref)}*: {words}",
         blocks=(body.get("message") or {}).get("blocks"),
     )
 

@@ -41,6 +41,10 @@ class ScheduleSettings(Protocol):
     escalation_hours_golive: int
     escalation_hours: int
     reminders_before_escalation: int
+    control_delay_escalation_days: int
+    handover_times: str
+    commissioner_channel: str | None
+    retention_days: int
 
 
 class Job(StrEnum):
@@ -50,9 +54,11 @@ class Job(StrEnum):
     MONTHLY_REVIEW = "monthly_review"
     REMINDERS = "reminders"
     ESCALATION = "escalation"
+    RETENTION = "retention"
 
 
 ALL_PHASES = frozenset(Phase)
+RETENTION_TIME = "02:30"  # overnight, when no one is mid-triage
 
 PHASES: dict[Job, frozenset[Phase]] = {
     Job.DAILY_DIGEST: frozenset({Phase.GO_LIVE}),
@@ -61,6 +67,7 @@ PHASES: dict[Job, frozenset[Phase]] = {
     Job.MONTHLY_REVIEW: frozenset({Phase.POST_IMPLEMENTATION}),
     Job.REMINDERS: ALL_PHASES,
     Job.ESCALATION: ALL_PHASES,
+    Job.RETENTION: ALL_PHASES,
 }
 
 DIGESTS = (Job.DAILY_DIGEST, Job.WEEKLY_DIGEST, Job.BOARD_REVIEW, Job.MONTHLY_REVIEW)
@@ -111,6 +118,8 @@ def schedule_for(job: Job, settings: ScheduleSettings) -> Schedule:
         )
     if job == Job.REMINDERS:
         return Schedule(Every.DAY, zone, at=parse_time(settings.reminder_time))
+    if job == Job.RETENTION:
+        return Schedule(Every.DAY, zone, at=parse_time(RETENTION_TIME))
     return Schedule(Every.MINUTES, zone, minutes=settings.escalation_every_minutes)
 
 

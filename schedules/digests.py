@@ -10,10 +10,13 @@ from sqlmodel import Session
 from schedules.cadence import Job, ScheduleSettings, channel_for_job, zone_of
 from schedules.render import Mrkdwn, Rendered, render
 from store import outbox
+from store.care import rescores_due
 from store.digests import IssueFacts, RegisterFacts, issue_facts, register_facts
 from store.enums import Band, Phase
 from store.outbox import Method, Notice
 from store.outcomes import monthly_outcomes
+from store.training import training_rollup
+from store.waves import compare_services
 
 LIST_LIMIT = 10
 OLDEST = 5
@@ -23,6 +26,11 @@ BAND_EMOJI = {
     Band.MODERATE: ":large_yellow_square:",
     Band.LOW: ":large_green_square:",
 }
+
+THEME_RISK_ACTION = "theme_raise_risk"
+THEME_TRAINING_ACTION = "theme_training_need"
+THEME_BUTTONS = 3
+"""The theme buttons' action ids (bot.ids.ThemeIds), held equal by a test like the one below."""
 
 DECISION_OPEN_ACTION = "decision_open"
 """The action id of the button that opens the board decision modal (bot.ids.Decision.OPEN);
@@ -137,6 +145,17 @@ def issue_digest(session: Session, window: Window, settings: ScheduleSettings) -
         limit=LIST_LIMIT,
         theme_min=settings.theme_min_issues,
         theme_days=settings.theme_window_days,
+        services=_services(session, window, settings),
+        theme_risk_action=THEME_RISK_ACTION,
+        theme_training_action=THEME_TRAINING_ACTION,
+        theme_buttons=THEME_BUTTONS,
+    )
+
+
+def _services(session: Session, window: Window, settings: ScheduleSettings) -> list[Any]:
+    """Each service side by side, so the board sees which home is struggling."""
+    return compare_services(
+        session, now=window.now, today=window.today, theme_days=settings.theme_window_days
     )
 
 
@@ -173,6 +192,9 @@ def register_review(session: Session, window: Window, settings: ScheduleSettings
         theme_days=settings.theme_window_days,
         decision_action=DECISION_OPEN_ACTION,
         since_text="last month" if window.job == Job.MONTHLY_REVIEW else "last week",
+        rescores=rescores_due(session, today=window.today),
+        services=_services(session, window, settings),
+        training=training_rollup(session),
     )
 
 

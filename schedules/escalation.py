@@ -14,7 +14,10 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from schedules.cadence import Job, ScheduleSettings, channel_for_job, escalation_hours
+from schedules.care import escalate_slipped_controls
+from schedules.commissioner import owe_commissioner_summary
 from schedules.digests import DECISION_OPEN_ACTION, Window
+from schedules.handover import run_handover
 from schedules.reminders import KIND_LABELS
 from schedules.render import Rendered, render
 from store import escalations, outbox
@@ -200,7 +203,11 @@ def _update_board_posts(session: Session, window: Window, threshold: timedelta) 
 def run_escalation(session: Session, window: Window, settings: ScheduleSettings) -> str:
     managers = escalate_to_managers(session, window, settings)
     posted, updated = escalate_to_board(session, window, settings)
+    slipped = escalate_slipped_controls(session, window, settings)
+    handovers = run_handover(session, window, settings)
+    commissioner = owe_commissioner_summary(session, window, settings)
     return (
         f"{managers} raised to managers, {posted} posted to the board, "
-        f"{updated} board posts updated"
+        f"{updated} board posts updated, {slipped} delayed controls posted to the board, "
+        f"{handovers} handover summaries owed, {commissioner} commissioner summaries owed"
     )

@@ -28,6 +28,7 @@ from schedules.digests import NotRun, Window, render_digest, run_digest
 from schedules.escalation import run_escalation
 from schedules.reminders import run_reminders
 from schedules.render import Rendered
+from schedules.retention import run_retention
 from store.db import session_scope
 from store.inserts import insert_if_absent
 from store.models import JobRun
@@ -42,6 +43,7 @@ JOBS: dict[Job, tuple[JobFunction, str]] = {
     Job.MONTHLY_REVIEW: (run_digest, "Monthly post-implementation review to the board"),
     Job.REMINDERS: (run_reminders, "One direct message per owner listing overdue work"),
     Job.ESCALATION: (run_escalation, "Escalate unacknowledged and unresolved items"),
+    Job.RETENTION: (run_retention, "Remove closed issues' free text after the retention period"),
 }
 
 

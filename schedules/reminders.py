@@ -4,10 +4,10 @@ from typing import Any
 
 from sqlmodel import Session
 
-from schedules.cadence import ScheduleSettings
+from schedules.cadence import ScheduleSettings, zone_of
 from schedules.digests import Window
 from schedules.render import Rendered, render
-from store import outbox
+from store import outbox, quiet
 from store.outbox import Method, Notice
 from store.reminders import (
     RESPONSES_FOR,
@@ -84,6 +84,9 @@ def run_reminders(session: Session, window: Window, settings: ScheduleSettings) 
             subject=f"reminders:{window.period}",
             payload=render_reminder(owner, window, settings).payload(),
             now=window.now,
+            not_before=quiet.release_at(
+                session, person=owner.person, now=window.now, zone=zone_of(settings)
+            ),
         )
         if owed:
             record_reminded(

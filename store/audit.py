@@ -42,17 +42,26 @@ def snapshot(record: SQLModel) -> dict[str, str | None]:
 
 
 def _event(
-    record: SQLModel, *, actor: Actor, action: str, now: datetime, **values: str | None
+    record: SQLModel,
+    *,
+    actor: Actor,
+    action: str,
+    now: datetime,
+    field: str | None = None,
+    old_value: str | None = None,
+    new_value: str | None = None,
 ) -> AuditEvent:
     return AuditEvent(
         at=now,
         actor_id=actor_id(actor),
         actor_name=actor.name,
-        entity=record.__tablename__,  # type: ignore[attr-defined]
+        entity=str(record.__tablename__),
         entity_id=getattr(record, "id", None),
         entity_ref=entity_ref(record),
         action=action,
-        **values,
+        field=field,
+        old_value=old_value,
+        new_value=new_value,
     )
 
 

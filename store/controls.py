@@ -1,17 +1,28 @@
 """Controls on risks and issues, and the status updates owners record after each checkpoint."""
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from store import audit, outbox
+from store import audit, outbox, verification
 from store.actors import Actor, actor_id
 from store.enums import OPEN_CONTROL_STATUSES, ControlStatus
 from store.errors import DomainError, NotFound, ValidationError
-from store.models import Checkpoint, Control, ControlUpdate, Issue, Person, Risk
+from store.models import (
+    Checkpoint,
+    Control,
+    ControlUpdate,
+    Issue,
+    Person,
+    Risk,
+    Verification,
+    ident,
+)
 from store.outbox import Method, Notice
 from store.permissions import Action, allowed, require
 from store.text import clean_text, required_text
+
+RESCORE_WITHIN_DAYS = 7
 
 
 def get_control(session: Session, control_id: int | str) -> Control:
@@ -97,11 +108,14 @@ def update_status(
     now: datetime,
     new_due_date: date | None = None,
     checkpoint: Checkpoint | None = None,
-) -> ControlUpdate:
+    rescore_within_days: int = RESCORE_WITHIN_DAYS,
+) -> ControlUpdate | Verification:
     """Record a control's new status.
 
     Delayed needs a new due date (today or later) and a reason; ineffective needs a note
-    saying why, so the risk can be rescored or given another control.
+    saying why, and brings its risk's review forward so it is rescored within
+    ``rescore_within_days``. Completing a control on a high or extreme risk only asks for a
+    second person's verification (the pending request is returned; the status waits).
     """
     require(
         session,
@@ -122,8 +136,53 @@ def update_status(
             raise ValidationError("Say why the control is delayed", field="note")
     if status == ControlStatus.INEFFECTIVE and text is None:
         raise ValidationError("Say why the control is not working", field="note")
+    assert control.id is not None
+    if status == ControlStatus.COMPLETE and verification.control_needs_verification(
+        session, control
+    ):
+        waiting = verification.pending(session, kind=verification.CONTROL, item_id=control.id)
+        return waiting or verification.request(
+            session,
+            kind=verification.CONTROL,
+            item_id=control.id,
+            ref=control.ref,
+            service_id=parent_service_id(session, control),
+            owner_id=control.owner_id,
+            actor=actor,
+            evidence=text or "",
+            now=now,
+        )
+    verification.withdraw(
+        session, kind=verification.CONTROL, item_id=control.id, actor=actor, now=now
+    )
+    return _record_status(
+        session,
+        actor=actor,
+        control=control,
+        status=status,
+        note=text,
+        now=now,
+        new_due_date=new_due_date,
+        checkpoint=checkpoint,
+        rescore_within_days=rescore_within_days,
+    )
+
+
+def _record_status(
+    session: Session,
+    *,
+    actor: Actor,
+    control: Control,
+    status: ControlStatus,
+    note: str | None,
+    now: datetime,
+    new_due_date: date | None,
+    checkpoint: Checkpoint | None,
+    rescore_within_days: int,
+) -> ControlUpdate:
+    text = note
     update = ControlUpdate(
-        control_id=control.id,
+        control_id=ident(control),
         old_status=control.status,
         new_status=status,
         note=text or "",
@@ -138,7 +197,53 @@ def update_status(
         if status == ControlStatus.DELAYED:
             control.due_date = new_due_date
     session.add(update)
+    if status == ControlStatus.INEFFECTIVE:
+        _bring_rescore_forward(session, control, actor=actor, days=rescore_within_days, now=now)
     return update
+
+
+def _bring_rescore_forward(
+    session: Session, control: Control, *, actor: Actor, days: int, now: datetime
+) -> None:
+    """A control that does not work leaves its risk's score in doubt: review it soon."""
+    risk = risk_of(session, control)
+    if risk is None:
+        return
+    due = now.date() + timedelta(days=days)
+    if risk.review_date is not None and risk.review_date <= due:
+        return
+    with audit.audited(session, risk, actor=actor, action="rescore due", now=now):
+        risk.review_date = due
+
+
+def confirm_complete(
+    session: Session, *, actor: Actor, control: Control, evidence: str, now: datetime
+) -> ControlUpdate:
+    """A second person's check completes a control on a high or extreme risk."""
+    assert control.id is not None
+    row = verification.verify(
+        session,
+        kind=verification.CONTROL,
+        item_id=control.id,
+        ref=control.ref,
+        service_id=parent_service_id(session, control),
+        owner_id=control.owner_id,
+        actor=actor,
+        evidence=evidence,
+        now=now,
+    )
+    note = f"{row.request_evidence}\nVerified: {row.evidence}".strip()
+    return _record_status(
+        session,
+        actor=actor,
+        control=control,
+        status=ControlStatus.COMPLETE,
+        note=note[:1000],
+        now=now,
+        new_due_date=None,
+        checkpoint=None,
+        rescore_within_days=RESCORE_WITHIN_DAYS,
+    )
 
 
 def can_update(session: Session, actor: Actor, control: Control) -> bool:

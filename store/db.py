@@ -47,11 +47,12 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     url = normalise_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        memory = parsed.database in (None, "", ":memory:")
+        database = parsed.database or ""
+        memory = database in ("", ":memory:")
         if memory:
             kwargs.setdefault("poolclass", StaticPool)
         else:
-            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
             url, connect_args={"check_same_thread": False, "timeout": 15}, **kwargs
         )

@@ -29,7 +29,7 @@ from store.enums import (
     Urgency,
     Workaround,
 )
-from store.models import Person, Service
+from store.models import Person, Service, ident
 
 SERVICES = [
     ("Oakwood House", "Residential home, 42 beds"),
@@ -348,8 +348,8 @@ def seed(engine: Engine, *, now: datetime, zone: ZoneInfo, seed_value: int = 202
             now=clock_at,
         )
         for index, (title, category, likelihood, impact, first_controls) in enumerate(RISKS):
-            service = services[index % len(services)] if index % 4 == 3 else None
-            author = managers[services.index(service)] if service else project_lead
+            local = services[index % len(services)] if index % 4 == 3 else None
+            author = managers[services.index(local)] if local else project_lead
             owner = managers[index % len(managers)] if index % 3 else project_lead
             risk = risks.create_risk(
                 session,
@@ -358,8 +358,8 @@ def seed(engine: Engine, *, now: datetime, zone: ZoneInfo, seed_value: int = 202
                 data=risks.NewRisk(
                     title=title,
                     category=category,
-                    scope=RiskScope.SERVICE if service else RiskScope.ORGANISATION,
-                    service_id=service.id if service else None,
+                    scope=RiskScope.SERVICE if local else RiskScope.ORGANISATION,
+                    service_id=local.id if local else None,
                     owner_id=owner.id,
                     escalation_route="Project lead, then the project board",
                     first_controls=first_controls,
@@ -454,8 +454,8 @@ def seed(engine: Engine, *, now: datetime, zone: ZoneInfo, seed_value: int = 202
             reported = datetime.combine(
                 go_live + timedelta(days=day), time(rng.randint(6, 22), rng.randint(0, 59)), zone
             )
-            category = rng.choices(categories, weights=weights)[0]
-            urgent = category == IssueCategory.MEDICATION or rng.random() < 0.1
+            kind = rng.choices(categories, weights=weights)[0]
+            urgent = kind == IssueCategory.MEDICATION or rng.random() < 0.1
             with session_scope(engine) as session:
                 reporter = rng.choice([s for s in staff if s.service_id == service.id])
                 issue, _ = issues.report_issue(
@@ -463,9 +463,9 @@ def seed(engine: Engine, *, now: datetime, zone: ZoneInfo, seed_value: int = 202
                     reporter=reporter,
                     now=reported,
                     report=issues.IssueReport(
-                        service_id=service.id,
-                        category=category,
-                        description=rng.choice(ISSUE_TEXTS[category]),
+                        service_id=ident(service),
+                        category=kind,
+                        description=rng.choice(ISSUE_TEXTS[kind]),
                         impact=Impact.SAFE_CARE
                         if urgent and rng.random() < 0.5
                         else rng.choice([Impact.NONE, Impact.SOME]),

@@ -5,6 +5,11 @@ and as one XLSX workbook (a sheet per table, header frozen, filters on, bands co
 Each table is read in one query, with names looked up from one read of people and services,
 so an export of years of records costs a handful of statements. Rows hold typed values (dates
 as dates, numbers as numbers): the workbook keeps them so, the CSV writes them as ISO text.
+
+Personal data: an export masks NHS numbers and dates of birth (store/privacy.py) unless the
+caller passes ``reveal=True``, which golive does only for a registered manager, quality lead or
+admin receiving it privately, and for the operator's ``golive export``. Free text purged under
+the retention policy reads "[removed under the retention policy]", in the audit trail too.
 """
 
 import csv
@@ -38,6 +43,8 @@ from store.models import (
     RiskAssessment,
     Service,
 )
+from store.privacy import mask
+from store.retention import PURGED_TEXT, purged_fields
 from store.scoring import band_for
 
 Row = dict[str, Any]
@@ -296,6 +303,15 @@ def follow_up_audits(session: Session) -> list[Row]:
 
 
 def audit_trail(session: Session) -> list[Row]:
+    """The trail as written, except that a record's purged free text (the audit rows are
+    append-only, so they still hold it) reads as removed."""
+    purged = purged_fields(session)
+
+    def value(event: AuditEvent, text: str | None) -> str:
+        if text and event.field in purged.get(event.entity_ref, ()):
+            return PURGED_TEXT
+        return text or ""
+
     return [
         {
             "When": event.at,
@@ -303,11 +319,19 @@ def audit_trail(session: Session) -> list[Row]:
             "Record": event.entity_ref,
             "Action": event.action,
             "Field": event.field or "",
-            "Old value": event.old_value or "",
-            "New value": event.new_value or "",
+            "Old value": value(event, event.old_value),
+            "New value": value(event, event.new_value),
         }
         for event in session.exec(select(AuditEvent).order_by(col(AuditEvent.id)))
     ]
+
+
+def table_rows(session: Session, table: Table, *, reveal: bool = False) -> list[Row]:
+    """A table's rows as an export shows them: personal data masked unless ``reveal``."""
+    rows = table.build(session)
+    if reveal:
+        return rows
+    return [{k: mask(v) if isinstance(v, str) else v for k, v in row.items()} for row in rows]
 
 
 def _cols(*spec: tuple[str, str, int]) -> tuple[Column, ...]:
@@ -495,24 +519,24 @@ def write_table_csv(handle: Any, table: Table, rows: list[Row]) -> None:
         writer.writerow([csv_text(row[name]) for name in table.headers])
 
 
-def write_csv(session: Session, folder: Path) -> list[Path]:
+def write_csv(session: Session, folder: Path, *, reveal: bool = False) -> list[Path]:
     """One CSV per table (UTF-8 with a byte-order mark, so Excel reads names correctly)."""
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for table in TABLE_LIST:
         path = folder / f"{table.name}.csv"
         with path.open("w", newline="", encoding="utf-8-sig") as handle:
-            write_table_csv(handle, table, table.build(session))
+            write_table_csv(handle, table, table_rows(session, table, reveal=reveal))
         written.append(path)
     return written
 
 
-def csv_files(session: Session) -> list[tuple[str, bytes]]:
+def csv_files(session: Session, *, reveal: bool = False) -> list[tuple[str, bytes]]:
     """Each table as (file name, CSV bytes with a byte-order mark), for an upload to Slack."""
     files = []
     for table in TABLE_LIST:
         buffer = io.StringIO(newline="")
-        write_table_csv(buffer, table, table.build(session))
+        write_table_csv(buffer, table, table_rows(session, table, reveal=reveal))
         files.append((f"{table.name}.csv", buffer.getvalue().encode("utf-8-sig")))
     return files
 
@@ -601,24 +625,37 @@ def _about(book: Workbook, *, generated: datetime, zone: tzinfo, provider: str) 
 
 
 def build_workbook(
-    session: Session, *, generated: datetime, zone: tzinfo = UTC, provider: str = ""
+    session: Session,
+    *,
+    generated: datetime,
+    zone: tzinfo = UTC,
+    provider: str = "",
+    reveal: bool = False,
 ) -> Workbook:
     """The whole record as one workbook: an About sheet, then a sheet per table."""
     book = Workbook()
     _about(book, generated=generated, zone=zone, provider=provider)
     for table in TABLE_LIST:
-        _sheet(book, table, table.build(session), zone)
+        _sheet(book, table, table_rows(session, table, reveal=reveal), zone)
     book.properties.title = "Go-live governance records"
     book.properties.creator = "golive"
     return book
 
 
 def workbook_bytes(
-    session: Session, *, generated: datetime, zone: tzinfo = UTC, provider: str = ""
+    session: Session,
+    *,
+    generated: datetime,
+    zone: tzinfo = UTC,
+    provider: str = "",
+    reveal: bool = False,
 ) -> bytes:
     """The workbook as bytes, for an upload to Slack."""
     buffer = io.BytesIO()
-    build_workbook(session, generated=generated, zone=zone, provider=provider).save(buffer)
+    book = build_workbook(
+        session, generated=generated, zone=zone, provider=provider, reveal=reveal
+    )
+    book.save(buffer)
     return buffer.getvalue()
 
 
@@ -629,7 +666,9 @@ def write_xlsx(
     generated: datetime,
     zone: tzinfo = UTC,
     provider: str = "",
+    reveal: bool = False,
 ) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(workbook_bytes(session, generated=generated, zone=zone, provider=provider))
+    data = workbook_bytes(session, generated=generated, zone=zone, provider=provider, reveal=reveal)
+    path.write_bytes(data)
     return path

@@ -7,7 +7,7 @@ from uuid import uuid4
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from store import audit, inbound, outbox
+from store import audit, continuity, inbound, outbox, verification
 from store.actors import Actor
 from store.channels import channel_for
 from store.enums import (
@@ -23,7 +23,7 @@ from store.enums import (
     Workaround,
 )
 from store.errors import DomainError, NotFound, ValidationError
-from store.models import ISSUE_PREFIX, Control, Issue, Person, Service
+from store.models import ISSUE_PREFIX, Control, Issue, Person, Service, ident
 from store.outbox import Method, Notice
 from store.people import holders
 from store.permissions import Action, require
@@ -124,7 +124,7 @@ def report_issue(
         urgency=report.urgency,
         workaround=report.workaround,
         workaround_detail=detail,
-        reporter_id=reporter.id,
+        reporter_id=ident(reporter),
         reported_at=now,
         source=report.source,
         source_permalink=report.source_permalink,
@@ -154,6 +154,7 @@ def _owe_report_messages(
             subject=issue.ref,
             now=now,
         )
+        continuity.owe_fallback(session, issue, thread_key=triage_post_key(issue), now=now)
     outbox.enqueue(
         session,
         key=f"issue:{issue.ref}:confirmation",
@@ -164,16 +165,21 @@ def _owe_report_messages(
         now=now,
     )
     if needs_alert(issue):
-        for person in alert_recipients(session, issue):
-            outbox.enqueue(
-                session,
-                key=f"issue:{issue.ref}:alert:{person.slack_user_id}",
-                method=Method.DM,
-                notice=Notice.ISSUE_ALERT,
-                user=person.slack_user_id,
-                subject=issue.ref,
-                now=now,
-            )
+        _owe_alerts(session, issue, now=now)
+
+
+def _owe_alerts(session: Session, issue: Issue, *, now: datetime) -> None:
+    """One direct message per manager or project lead; keyed, so never twice per issue."""
+    for person in alert_recipients(session, issue):
+        outbox.enqueue(
+            session,
+            key=f"issue:{issue.ref}:alert:{person.slack_user_id}",
+            method=Method.DM,
+            notice=Notice.ISSUE_ALERT,
+            user=person.slack_user_id,
+            subject=issue.ref,
+            now=now,
+        )
 
 
 def alert_recipients(session: Session, issue: Issue) -> list[Person]:
@@ -272,16 +278,7 @@ def set_urgency(
         issue.urgency = urgency
     _change(session, issue, actor=actor, summary=f"set urgency to {urgency.label.lower()}", now=now)
     if needs_alert(issue) and not was_alerting:
-        for person in alert_recipients(session, issue):
-            outbox.enqueue(
-                session,
-                key=f"issue:{issue.ref}:alert:{person.slack_user_id}",
-                method=Method.DM,
-                notice=Notice.ISSUE_ALERT,
-                user=person.slack_user_id,
-                subject=issue.ref,
-                now=now,
-            )
+        _owe_alerts(session, issue, now=now)
     return issue
 
 
@@ -365,6 +362,7 @@ def resolve(session: Session, *, actor: Actor, ref: str, now: datetime) -> Issue
     with audit.audited(session, issue, actor=actor, action="resolved", now=now):
         _move(issue, S.RESOLVED, now)
     _change(session, issue, actor=actor, summary="resolved the issue", now=now)
+    continuity.on_resolved(session, issue, actor=actor, thread_key=triage_post_key(issue), now=now)
     return issue
 
 
@@ -378,10 +376,60 @@ def close(session: Session, *, actor: Actor, ref: str, evidence: str, now: datet
             f"Closing {issue.ref} needs closure evidence: what shows the fix worked",
             field="closure_evidence",
         )
+    if verification.issue_needs_verification(issue):
+        return _ask_verification(session, issue, actor=actor, evidence=text, now=now)
     with audit.audited(session, issue, actor=actor, action="closed", now=now):
         _move(issue, S.CLOSED, now)
         issue.closure_evidence = text
     _change(session, issue, actor=actor, summary=f"closed the issue. Evidence: {text}", now=now)
+    return issue
+
+
+def _ask_verification(
+    session: Session, issue: Issue, *, actor: Actor, evidence: str, now: datetime
+) -> Issue:
+    """An issue that affected safe care stays resolved until a second person verifies it."""
+    if issue.status != S.RESOLVED:
+        raise DomainError(f"{issue.ref} is {issue.status.label.lower()}; resolve it before closing")
+    assert issue.id is not None
+    verification.request(
+        session,
+        kind=verification.ISSUE,
+        item_id=issue.id,
+        ref=issue.ref,
+        service_id=issue.service_id,
+        owner_id=issue.owner_id,
+        actor=actor,
+        evidence=evidence,
+        now=now,
+    )
+    summary = f"asked for closure to be verified by a second person. Evidence: {evidence}"
+    _change(session, issue, actor=actor, summary=summary, now=now)
+    return issue
+
+
+def verify_closure(
+    session: Session, *, actor: Actor, ref: str, evidence: str, now: datetime
+) -> Issue:
+    """The second person's check closes the issue, with both people's evidence kept."""
+    issue = get_issue(session, ref)
+    assert issue.id is not None
+    row = verification.verify(
+        session,
+        kind=verification.ISSUE,
+        item_id=issue.id,
+        ref=issue.ref,
+        service_id=issue.service_id,
+        owner_id=issue.owner_id,
+        actor=actor,
+        evidence=evidence,
+        now=now,
+    )
+    with audit.audited(session, issue, actor=actor, action="closed", now=now):
+        _move(issue, S.CLOSED, now)
+        issue.closure_evidence = f"{row.request_evidence}\nVerified: {row.evidence}"
+    summary = f"verified and closed the issue: {row.evidence}"
+    _change(session, issue, actor=actor, summary=summary, now=now)
     return issue
 
 
@@ -391,6 +439,8 @@ def reopen(session: Session, *, actor: Actor, ref: str, reason: str, now: dateti
     text = required_text(reason, field="reason", label="The reason for reopening", limit=1000)
     with audit.audited(session, issue, actor=actor, action="reopened", now=now):
         _move(issue, S.REOPENED, now)
+    assert issue.id is not None
+    verification.withdraw(session, kind=verification.ISSUE, item_id=issue.id, actor=actor, now=now)
     _change(session, issue, actor=actor, summary=f"reopened the issue: {text}", now=now)
     return issue
 

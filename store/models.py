@@ -39,6 +39,15 @@ from store.enums import (
 from store.types import EnumText, UTCDateTime
 
 ISSUE_PREFIX = "GL-"
+
+
+def ident(record: SQLModel) -> int:
+    """A saved record's id (flush first): the store only links records that exist."""
+    value = getattr(record, "id", None)
+    if value is None:
+        raise ValueError(f"{type(record).__name__} has no id yet; flush it first")
+    return int(value)
+
 RISK_PREFIX = "R-"
 
 
@@ -557,3 +566,98 @@ __all__ += [
     "LeadershipAction",
     "PostImplementationReview",
 ]
+
+
+# Care-specific safeguards (issue 8)
+
+
+class Verification(SQLModel, table=True):
+    """A second person's check, with their evidence, before a safe-care issue closes or a
+    control on a high or extreme risk counts as complete; the request waits here meanwhile."""
+
+    __table_args__ = (
+        CheckConstraint("item_kind IN ('issue', 'control')", name="verification_item_kind"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    item_kind: str = Field(max_length=20)
+    item_id: int = Field(index=True)
+    item_ref: str = Field(max_length=40, index=True)
+    status: str = Field(default="pending", max_length=20, index=True)
+    requested_by_id: int | None = _person()
+    requested_at: datetime = _when()
+    request_evidence: str = Field(default="", sa_type=Text)
+    verified_by_id: int | None = _person()
+    verified_at: datetime | None = _when(nullable=True)
+    evidence: str | None = Field(default=None, sa_type=Text)
+
+    @property
+    def ref(self) -> str:
+        return f"VER-{self.id}"
+
+
+class QuietHours(SQLModel, table=True):
+    """When a person on shift work does not want non-urgent direct messages (local times)."""
+
+    __tablename__ = "quiet_hours"
+
+    person_id: int = Field(foreign_key="person.id", primary_key=True)
+    starts: str = Field(max_length=5)
+    ends: str = Field(max_length=5)
+    updated_at: datetime = _when()
+
+    @property
+    def ref(self) -> str:
+        return f"quiet:{self.person_id}"
+
+
+class ServiceHandover(SQLModel, table=True):
+    """A service's own shift-change times for its handover summary, when not the default."""
+
+    __tablename__ = "service_handover"
+
+    service_id: int = Field(foreign_key="service.id", primary_key=True)
+    times: str = Field(max_length=60)
+    updated_at: datetime = _when()
+
+    @property
+    def ref(self) -> str:
+        return f"handover:{self.service_id}"
+
+
+class ServiceWave(SQLModel, table=True):
+    """Where a service stands in the rollout, beside the project phase: its wave and status
+    (its go-live date is on the service)."""
+
+    __tablename__ = "service_wave"
+
+    service_id: int = Field(foreign_key="service.id", primary_key=True)
+    wave: int | None = None
+    status: str = Field(default="not_started", max_length=30)
+    updated_at: datetime = _when()
+
+    @property
+    def ref(self) -> str:
+        return f"wave:{self.service_id}"
+
+
+class TrainingNeed(SQLModel, table=True):
+    """Training a service's staff in one role need, logged from a repeated theme of issues."""
+
+    __tablename__ = "training_need"
+
+    id: int | None = Field(default=None, primary_key=True)
+    service_id: int = Field(foreign_key="service.id", index=True)
+    role: Role = Field(sa_type=EnumText(Role))
+    topic: IssueCategory = Field(sa_type=EnumText(IssueCategory))
+    issue_refs: str = Field(default="", max_length=500)
+    logged_by_id: int | None = _person()
+    logged_at: datetime = _when(index=True)
+    met_at: datetime | None = _when(nullable=True)
+
+    @property
+    def ref(self) -> str:
+        return f"TN-{self.id}"
+
+
+__all__ += ["QuietHours", "ServiceHandover", "ServiceWave", "TrainingNeed", "Verification"]

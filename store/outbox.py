@@ -56,8 +56,11 @@ def enqueue(
     payload: dict[str, Any] | None = None,
     thread_key: str | None = None,
     target_key: str | None = None,
+    not_before: datetime | None = None,
 ) -> bool:
-    """Owe a message; False if a message with this key is already owed or sent."""
+    """Owe a message; False if a message with this key is already owed or sent.
+
+    ``not_before`` holds a non-urgent message back (someone's quiet hours, store/quiet.py)."""
     if method == Method.DM and not user:
         raise ValueError("a direct message needs a user")
     if method == Method.POST and not (channel or thread_key):
@@ -79,7 +82,7 @@ def enqueue(
             "target_key": target_key,
             "status": PENDING,
             "attempts": 0,
-            "next_attempt_at": now,
+            "next_attempt_at": max(now, not_before) if not_before else now,
             "created_at": now,
         },
     )

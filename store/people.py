@@ -10,7 +10,7 @@ from store.actors import Actor
 from store.enums import Role
 from store.errors import NotFound, ValidationError
 from store.inserts import insert_if_absent
-from store.models import Person, RoleGrant, Service
+from store.models import Person, RoleGrant, Service, ident
 from store.permissions import Action, require
 
 
@@ -166,7 +166,7 @@ def grant_role(
             "A registered manager is registered for one service; name the service", field="service"
         )
     grant = RoleGrant(
-        person_id=person.id,
+        person_id=ident(person),
         role=role,
         service_id=service.id if service else None,
         granted_by_id=getattr(actor, "id", None),

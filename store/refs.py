@@ -5,7 +5,7 @@ SQLite's write lock) makes concurrent creators take turns, and a rollback return
 """
 
 from sqlalchemy import update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from store.models import Counter
 
@@ -18,7 +18,7 @@ def next_number(session: Session, counter: str) -> int:
         update(Counter)
         .where(Counter.name == counter)  # type: ignore[arg-type]
         .values(value=Counter.value + 1)
-        .returning(Counter.value)
+        .returning(col(Counter.value))
     )
     value = session.execute(statement).scalar_one_or_none()
     if value is None:

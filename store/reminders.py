@@ -16,11 +16,11 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from store import audit, controls, issues, risks
+from store import audit, controls, issues, risks, verification
 from store.enums import OPEN_CONTROL_STATUSES, OPEN_ISSUE_STATUSES, ControlStatus, RiskStatus
 from store.errors import NotFound, ValidationError
 from store.inserts import insert_if_absent
-from store.models import Control, Issue, Person, Reminder, ReminderResponse, Risk
+from store.models import Control, Issue, Person, Reminder, ReminderResponse, Risk, Verification
 from store.text import clean_text
 
 OPEN_RISK_STATUSES = (RiskStatus.OPEN, RiskStatus.ESCALATED)
@@ -110,12 +110,19 @@ def overdue_items(session: Session, *, today: date) -> list[tuple[int, OverdueIt
     """Every overdue item with an owner, as (owner id, item), in three queries."""
     risk = aliased(Risk)
     issue = aliased(Issue)
+    # A control its owner completed and a second person has yet to verify: the owner has
+    # done their part, so is not reminded (store/verification.py).
+    awaiting_verification = select(Verification.item_id).where(
+        Verification.item_kind == verification.CONTROL,
+        Verification.status == verification.PENDING,
+    )
     control_query = (
         select(Control, risk, issue)
         .join(risk, col(risk.id) == Control.risk_id, isouter=True)
         .join(issue, col(issue.id) == Control.issue_id, isouter=True)
         .where(col(Control.status).in_(list(OPEN_CONTROL_STATUSES)))
         .where(col(Control.due_date) < today, col(Control.owner_id).is_not(None))
+        .where(col(Control.id).not_in(awaiting_verification))
         .order_by(col(Control.due_date), col(Control.id))
     )
     found = [

@@ -17,7 +17,7 @@ from store.enums import (
     RiskStatus,
 )
 from store.errors import DomainError, NotFound, ValidationError
-from store.models import RISK_PREFIX, Control, Person, Risk, RiskAssessment, Service
+from store.models import RISK_PREFIX, Control, Person, Risk, RiskAssessment, Service, ident
 from store.permissions import RULES, Action, allowed, grants_of, require
 from store.refs import RISK_COUNTER, next_number
 from store.scoring import band_for, check_rating, score_range
@@ -145,7 +145,7 @@ def score_risk(
         raise DomainError(f"{risk.ref} is {risk.status.label.lower()}; only open risks are scored")
     session.add(
         RiskAssessment(
-            risk_id=risk.id,
+            risk_id=ident(risk),
             likelihood=l_value,
             impact=i_value,
             reason=why,

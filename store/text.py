@@ -1,6 +1,8 @@
-"""Checks for free text people type: required or optional, within a length, no control codes."""
+"""Checks for free text people type: required or optional, within a length, no control codes,
+and no resident's NHS number or date of birth (see store/privacy.py)."""
 
 from store.errors import ValidationError
+from store.privacy import refuse_personal_data
 
 DESCRIPTION_LIMIT = 3000
 
@@ -17,6 +19,7 @@ def clean_text(
         raise ValidationError(
             f"{label} is {len(text):,} characters; shorten it to {limit:,}", field=field
         )
+    refuse_personal_data(text, field=field)
     return text
 
 

@@ -20,10 +20,10 @@ from tests.world import BOARD_CHANNEL, PROJECT_CHANNEL, build_world
 DAY = timedelta(days=1)
 
 EXPECTED = {
-    Phase.PRE_GO_LIVE: {"board_review", "reminders", "escalation"},
-    Phase.GO_LIVE: {"daily_digest", "board_review", "reminders", "escalation"},
-    Phase.STABILISATION: {"weekly_digest", "board_review", "reminders", "escalation"},
-    Phase.POST_IMPLEMENTATION: {"monthly_review", "reminders", "escalation"},
+    Phase.PRE_GO_LIVE: {"board_review", "reminders", "escalation", "retention"},
+    Phase.GO_LIVE: {"daily_digest", "board_review", "reminders", "escalation", "retention"},
+    Phase.STABILISATION: {"weekly_digest", "board_review", "reminders", "escalation", "retention"},
+    Phase.POST_IMPLEMENTATION: {"monthly_review", "reminders", "escalation", "retention"},
 }
 
 

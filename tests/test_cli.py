@@ -171,3 +171,16 @@ def test_export_writes_the_workbook_and_evidence_pack(workdir, capsys, monkeypat
     names = {path.name for path in (workdir / "pack").iterdir()}
     assert any(name.endswith(".xlsx") for name in names)
     assert any(name.endswith(".html") for name in names)
+
+
+def test_commissioner_summary_for_a_month_names_nobody(workdir, capsys, monkeypatch):
+    run(capsys, "demo")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{workdir / 'golive-demo.db'}")
+    code, out, _ = run(capsys, "commissioner", "--month", "2026-11", "--csv", "summary.csv")
+    assert code == 0 and "Oakwood House" in out
+    written = (workdir / "summary.csv").read_text(encoding="utf-8-sig")
+    assert "Oakwood House" in written
+    for name in ("Priya Shah", "Tom Okafor", "Amy Green"):
+        assert name not in out and name not in written
+    code, _, err = run(capsys, "commissioner", "--month", "November")
+    assert code == 2 and "is not a month like 2026-11" in err

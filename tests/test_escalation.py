@@ -158,6 +158,13 @@ def test_the_board_post_is_updated_not_repeated_as_the_item_changes(slack):
             note="MAR charts checked for two weeks",
             now=START + timedelta(hours=1),
         )
+        controls.confirm_complete(
+            session,
+            actor=slack.world.quality_lead,
+            control=controls.get_control(session, 1),
+            evidence="Sampled ten MAR charts against the paper record",
+            now=START + timedelta(hours=1),
+        )
         issues.set_correction(
             session,
             actor=slack.world.project_lead,

@@ -8,7 +8,7 @@ from sqlmodel import select
 
 from bot.ids import ReminderIds
 from schedules.jobs import run_job
-from store import audit, controls, reminders, risks
+from store import audit, controls, reminders, risks, verification
 from store.db import session_scope
 from store.enums import ControlStatus
 from store.errors import ValidationError
@@ -118,6 +118,15 @@ def test_completing_from_a_reminder_completes_the_control_and_ends_its_reminders
             today=START.date(),
         )
     with session_scope(engine) as session:
+        # R-001 is extreme: the owner's "complete" waits for a second person's check.
+        assert controls.get_control(session, 1).status != ControlStatus.COMPLETE
+        controls.confirm_complete(
+            session,
+            actor=world.quality_lead,
+            control=controls.get_control(session, 1),
+            evidence="Sampled ten MAR charts against the paper record",
+            now=START + timedelta(hours=2),
+        )
         assert controls.get_control(session, 1).status == ControlStatus.COMPLETE
     run_job("reminders", engine=engine, settings=settings(), at=START + DAY)
     tomorrow = listed(reminders_sent(engine)["reminders:2026-11-24:UMANAGER1"])
@@ -277,7 +286,7 @@ def test_owner_acknowledges_from_the_reminder_and_the_dm_shows_it(slack, reminde
     assert blocks["reminder:review:1:2026-11-16"]["type"] == "actions"
 
 
-def test_owner_completes_a_control_in_one_click(slack, reminded):
+def test_owner_completes_a_control_in_one_click_pending_a_second_check(slack, reminded):
     channel, message = reminder_dm(slack, "UMANAGER1")
     click(
         slack,
@@ -288,7 +297,9 @@ def test_owner_completes_a_control_in_one_click(slack, reminded):
         message=message,
     )
     with session_scope(slack.engine) as session:
-        assert controls.get_control(session, 1).status == ControlStatus.COMPLETE
+        control = controls.get_control(session, 1)
+        assert control.status != ControlStatus.COMPLETE
+        assert verification.pending(session, kind=verification.CONTROL, item_id=1) is not None
 
 
 def test_delayed_asks_for_the_new_date_and_why(slack, reminded):

@@ -5,6 +5,7 @@ from datetime import datetime
 
 from bot.escape import BLOCKS_PER_VIEW, cap_items, fit_blocks, safe
 from bot.ids import Home, Queries
+from bot.views.care import quiet_home_block
 from bot.views.common import (
     Block,
     actions,
@@ -36,6 +37,8 @@ class HomeData:
     service_names: dict[int, str] = field(default_factory=dict)
     can_triage: set[int] = field(default_factory=set)
     """Ids of the issues this person may triage (their buttons are shown)."""
+    quiet_hours: str | None = None
+    """Their quiet hours (22:00-07:00), if set."""
 
 
 def _issue_blocks(issue: Issue, data: HomeData) -> list[Block]:
@@ -104,6 +107,7 @@ def home_view(data: HomeData, *, now: datetime) -> Block:
     blocks += _issue_list(
         "Issues you reported", data.reported, data, "You haven't reported any issues yet."
     )
+    blocks.append(quiet_home_block(data.quiet_hours))
     blocks.append(
         context(f"Updated {when(now)}"),
     )

@@ -1,8 +1,9 @@
 """Alembic environment: runs on the connection handed over by ``store.schema``."""
 
-from typing import Any
+from typing import Any, Literal
 
 from alembic import context
+from alembic.autogenerate.api import AutogenContext
 from sqlmodel import SQLModel
 from sqlmodel.sql.sqltypes import AutoString
 
@@ -12,7 +13,7 @@ from store.types import EnumText, UTCDateTime
 target_metadata = SQLModel.metadata
 
 
-def render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
+def render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | Literal[False]:
     """Write our column types as the plain types they store, so migrations never import app
     code that may later change."""
     if type_ == "type" and isinstance(obj, EnumText):

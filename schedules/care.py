@@ -1,0 +1,65 @@
+"""Care safeguards in the schedules: a control that keeps slipping goes to the board (once),
+and the board review lists the risks whose controls were found ineffective until they are
+rescored."""
+
+from sqlmodel import Session
+
+from schedules.cadence import Job, ScheduleSettings, channel_for_job
+from schedules.digests import DECISION_OPEN_ACTION, Window
+from schedules.render import Rendered, render
+from store import care, escalations, outbox
+from store.escalations import BOARD
+from store.outbox import Method, Notice
+
+CONTROL_KIND = "control"
+
+
+def render_slipped(
+    control: care.SlippedControl, window: Window, settings: ScheduleSettings
+) -> Rendered:
+    return render(
+        "escalation_control.j2",
+        control=control,
+        threshold=settings.control_delay_escalation_days,
+        now=window.now,
+        decision_action=DECISION_OPEN_ACTION,
+    )
+
+
+def escalate_slipped_controls(session: Session, window: Window, settings: ScheduleSettings) -> int:
+    """Post each control delayed past the threshold to the board channel; the escalation key
+    holds it to one post per control."""
+    channel = channel_for_job(session, Job.ESCALATION, settings)
+    if not channel:
+        return 0
+    posted = 0
+    for control in care.slipped_controls(
+        session, threshold_days=settings.control_delay_escalation_days
+    ):
+        key = f"escalation:{BOARD}:{control.ref}"
+        created = escalations.record(
+            session,
+            key=key,
+            level=BOARD,
+            kind=CONTROL_KIND,
+            item_id=control.id,
+            ref=control.ref,
+            reason=f"Delayed {control.days} days past its first due date",
+            recipient=channel,
+            post_key=key,
+            fingerprint="",
+            now=window.now,
+        )
+        if created:
+            outbox.enqueue(
+                session,
+                key=key,
+                method=Method.POST,
+                notice=Notice.DIGEST,
+                channel=channel,
+                subject=control.ref,
+                payload=render_slipped(control, window, settings).payload(),
+                now=window.now,
+            )
+            posted += 1
+    return posted

@@ -1,0 +1,75 @@
+"""The monthly summary for commissioners: posted once a month to GOLIVE_COMMISSIONER_CHANNEL
+(for the month just ended, on the monthly review day and time, in every phase) and exportable
+on demand as a message or CSV rows (``summary_for_month``, ``csv_for_month``).
+
+Run from the escalation tick like the handover summaries: the outbox key (month, channel)
+makes it once per month however often the tick runs; a summary owed while golive was down is
+still posted within ``GRACE`` of its time, since a late monthly return beats none.
+"""
+
+from datetime import date, timedelta
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from schedules.cadence import ScheduleSettings, zone_of
+from schedules.clock import Every, Schedule, parse_time
+from schedules.digests import Window
+from schedules.render import Rendered, render
+from store import outbox
+from store.commissioner import commissioner_facts, month_bounds, month_csv, parse_month
+from store.db import session_scope
+from store.outbox import Method, Notice
+
+GRACE = timedelta(days=7)
+LIMIT = 20
+
+
+def render_summary(session: Session, month: date, settings: ScheduleSettings) -> Rendered:
+    start, end = month_bounds(month, zone_of(settings))
+    facts = commissioner_facts(session, start=start, end=end)
+    return render("commissioner.j2", facts=facts, period_text=month.strftime("%B %Y"), limit=LIMIT)
+
+
+def summary_for_month(engine: Engine, settings: ScheduleSettings, month: str) -> Rendered:
+    """The summary for ``month`` (2026-11) as it would be posted; nothing is recorded."""
+    with session_scope(engine) as session:
+        return render_summary(session, parse_month(month), settings)
+
+
+def csv_for_month(engine: Engine, settings: ScheduleSettings, month: str) -> str:
+    """The same summary as CSV text, for ``golive export``."""
+    with session_scope(engine) as session:
+        return month_csv(session, month=month, zone=zone_of(settings))
+
+
+def owe_commissioner_summary(session: Session, window: Window, settings: ScheduleSettings) -> int:
+    """Owe last month's summary once, from its time until GRACE after; 1 if newly owed."""
+    channel = settings.commissioner_channel
+    if not channel:
+        return 0
+    schedule = Schedule(
+        Every.MONTH,
+        zone_of(settings),
+        at=parse_time(settings.monthly_review_time),
+        month_day=settings.monthly_review_day,
+    )
+    occurrence = schedule.last_at(window.now)
+    if window.now - occurrence > GRACE:
+        return 0
+    local = occurrence.astimezone(zone_of(settings)).date()
+    month = (local.replace(day=1) - timedelta(days=1)).replace(day=1)
+    key = f"commissioner:{month:%Y-%m}:{channel}"
+    if outbox.by_key(session, key) is not None:
+        return 0
+    created = outbox.enqueue(
+        session,
+        key=key,
+        method=Method.POST,
+        notice=Notice.DIGEST,
+        channel=channel,
+        subject=f"commissioner:{month:%Y-%m}",
+        payload=render_summary(session, month, settings).payload(),
+        now=window.now,
+    )
+    return int(created)
