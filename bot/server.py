@@ -4,6 +4,7 @@
 import json
 import logging
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
@@ -24,6 +25,9 @@ HEALTH_PATH = "/healthz"
 
 StartResponse = Callable[..., Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+
+
+LAZY_THREADS = 32
 
 
 def database_reachable(engine: Engine) -> bool:
@@ -104,7 +108,17 @@ def serve(
         client = make_client(settings)
         sender = OutboxSender(engine, client, clock)
         sender.start()
-        app = create_app(settings, engine=engine, clock=clock, client=client, nudge=sender.nudge)
+        # Bolt's default pool of 5 threads for work after the ack would open only about 20
+        # modals a second in a surge, and a trigger id expires after 3 seconds.
+        after_ack = ThreadPoolExecutor(max_workers=LAZY_THREADS, thread_name_prefix="after-ack")
+        app = create_app(
+            settings,
+            engine=engine,
+            clock=clock,
+            client=client,
+            nudge=sender.nudge,
+            listener_executor=after_ack,
+        )
         return make_wsgi(app, engine)
 
     options: dict[str, Any] = {

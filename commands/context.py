@@ -58,7 +58,7 @@ class Deps:
 
     def read(self, work: Callable[[Session], T]) -> T:
         """A read-only look at the records (nothing to deliver afterwards)."""
-        with session_scope(self.engine) as session:
+        with session_scope(self.engine, write=False) as session:
             return work(session)
 
 

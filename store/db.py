@@ -13,6 +13,7 @@ from sqlmodel import Session, create_engine
 from store.errors import DomainError
 
 SUPPORTED = ("sqlite", "postgresql")
+READ_ONLY = "golive_read_only"
 
 
 class DatabaseUrlError(DomainError):
@@ -79,13 +80,22 @@ def _configure_sqlite(engine: Engine, *, wal: bool) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # A reader takes no write lock, so it never waits behind a writer (WAL keeps its
+        # snapshot consistent); a writer takes the lock at once.
+        read_only = connection.get_execution_options().get(READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 @contextmanager
-def session_scope(engine: Engine) -> Iterator[Session]:
-    """One unit of work: everything in it is committed together, or nothing is."""
+def session_scope(engine: Engine, *, write: bool = True) -> Iterator[Session]:
+    """One unit of work: everything in it is committed together, or nothing is.
+
+    ``write=False`` declares a look that changes nothing; on SQLite it then waits for no
+    writer. Writing in such a unit fails rather than racing another writer.
+    """
     session = Session(engine, expire_on_commit=False)
+    if not write:
+        session.connection(execution_options={READ_ONLY: True})
     try:
         yield session
         session.commit()

@@ -6,11 +6,19 @@ from collections import Counter as Tally
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from store import audit
 from store.actors import Actor
-from store.enums import OPEN_ISSUE_STATUSES, Impact, Labelled, Urgency, Workaround
+from store.enums import (
+    OPEN_ISSUE_STATUSES,
+    Impact,
+    IssueCategory,
+    Labelled,
+    Urgency,
+    Workaround,
+)
 from store.errors import ValidationError
 from store.models import Issue, Service, ServiceWave
 from store.permissions import Action, require
@@ -92,35 +100,52 @@ class ServiceComparison:
     theme: str | None
 
 
-def _urgent(issue: Issue) -> bool:
-    return (
-        issue.urgency == Urgency.URGENT
-        or issue.impact == Impact.SAFE_CARE
-        or issue.workaround == Workaround.UNSAFE
-    )
-
-
 def compare_services(
     session: Session, *, now: datetime, today: date, theme_days: int = 7
 ) -> list[ServiceComparison]:
     """Issues per day since each service went live, its open urgent items and its most
-    reported kind of issue lately; services in wave order, those with no wave last."""
+    reported kind of issue lately; services in wave order, those with no wave last.
+
+    Three grouped counts, whatever the number of issues, so the digests stay fast."""
     services = list(session.exec(select(Service).order_by(col(Service.name))))
     waves = {row.service_id: row for row in session.exec(select(ServiceWave))}
-    issues_by: dict[int, list[Issue]] = {}
-    for issue in session.exec(select(Issue)):
-        issues_by.setdefault(issue.service_id, []).append(issue)
-    since = now - timedelta(days=theme_days)
+    since_golive: dict[int, int] = dict(
+        session.exec(
+            select(Issue.service_id, func.count())
+            .join(Service, col(Service.id) == Issue.service_id)
+            .where(col(Service.golive_date).is_not(None))
+            .where(col(Issue.reported_at) >= col(Service.golive_date))
+            .group_by(col(Issue.service_id))
+        ).all()
+    )
+    urgent = (
+        (col(Issue.urgency) == Urgency.URGENT)
+        | (col(Issue.impact) == Impact.SAFE_CARE)
+        | (col(Issue.workaround) == Workaround.UNSAFE)
+    )
+    open_urgent: dict[int, int] = dict(
+        session.exec(
+            select(Issue.service_id, func.count())
+            .where(col(Issue.status).in_(list(OPEN_ISSUE_STATUSES)), urgent)
+            .group_by(col(Issue.service_id))
+        ).all()
+    )
+    recent: dict[int, Tally[str]] = {}
+    for service_id, category, count in session.exec(
+        select(Issue.service_id, Issue.category, func.count())
+        .where(col(Issue.reported_at) >= now - timedelta(days=theme_days))
+        .group_by(col(Issue.service_id), col(Issue.category))
+    ):
+        recent.setdefault(service_id, Tally())[IssueCategory(category).label] += count
     rows = []
     for service in services:
         assert service.id is not None
         wave = waves.get(service.id)
-        mine = issues_by.get(service.id, [])
         golive = service.golive_date
         days = (today - golive).days + 1 if golive is not None and golive <= today else None
-        after = [i for i in mine if golive is not None and i.reported_at.date() >= golive]
-        recent = Tally(i.category.label for i in mine if i.reported_at >= since)
-        theme = recent.most_common(1)[0] if recent else None
+        after = since_golive.get(service.id, 0)
+        tally = recent.get(service.id)
+        theme = tally.most_common(1)[0] if tally else None
         rows.append(
             ServiceComparison(
                 service=service.name,
@@ -128,9 +153,9 @@ def compare_services(
                 status=WaveStatus(wave.status).label if wave else WaveStatus.NOT_STARTED.label,
                 golive_date=golive,
                 days_live=days,
-                issues_since_golive=len(after),
-                per_day=round(len(after) / days, 1) if days else None,
-                open_urgent=sum(1 for i in mine if i.status in OPEN_ISSUE_STATUSES and _urgent(i)),
+                issues_since_golive=after,
+                per_day=round(after / days, 1) if days else None,
+                open_urgent=open_urgent.get(service.id, 0),
                 theme=f"{theme[0]} ({theme[1]})" if theme and theme[1] > 1 else None,
             )
         )
