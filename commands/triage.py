@@ -120,7 +120,8 @@ def register(app: App, deps: Deps) -> None:
         owner_id = form.user(Triage.CONTROL_OWNER, label="Who makes sure it happens")
         due = form.day(Triage.CONTROL_DUE, label="The review date")
         ref = form.metadata
-        name = display_name(client, owner_id) if owner_id else ""
+        known = deps.read(lambda s: people.find_person(s, owner_id)) if owner_id else None
+        name = display_name(client, owner_id) if owner_id and known is None else ""
 
         def change(session: Session, actor: Person) -> Any:
             owner = (
