@@ -23,6 +23,7 @@ from commands.context import Deps, acting_person, guarded, person_in, tell
 from commands.slash import SlashContext
 from store import review
 from store.models import Effectiveness, Person
+from store.permissions import Action, require
 from store.risks import controls_of, get_risk, require_reader
 
 Json = dict[str, Any]
@@ -71,7 +72,7 @@ def start_or_status(deps: Deps, person: Person) -> tuple[Json | None, str, list[
     def build(session: Session) -> tuple[Json | None, str, list[Json]]:
         current = review.current_review(session)
         if current is None:
-            review.require(session, person_in(session, person), review.ReviewAction.START)
+            require(session, person_in(session, person), Action.START_REVIEW)
             return views.start_modal(), "", []
         require_reader(session, actor=person_in(session, person))
         text, blocks = views.status_blocks(session, current)
@@ -84,10 +85,10 @@ def verdict_view(deps: Deps, person: Person, ref: str, chosen: Effectiveness | N
     def build(session: Session) -> Json:
         current = review.open_review(session)
         risk = get_risk(session, ref)
-        review.require(
+        require(
             session,
             person_in(session, person),
-            review.ReviewAction.VERDICT,
+            Action.RECORD_VERDICT,
             service_id=risk.service_id,
         )
         existing = review.verdicts(session, current).get(risk.id or 0)
@@ -105,10 +106,10 @@ def transfer_view(deps: Deps, person: Person, ref: str) -> Json:
     def build(session: Session) -> Json:
         review.open_review(session)
         risk = get_risk(session, ref)
-        review.require(
+        require(
             session,
             person_in(session, person),
-            review.ReviewAction.TRANSFER,
+            Action.TRANSFER_RISK,
             service_id=risk.service_id,
         )
         owner = session.get(Person, risk.owner_id) if risk.owner_id else None
@@ -121,11 +122,11 @@ def transfer_view(deps: Deps, person: Person, ref: str) -> Json:
     return deps.read(build)
 
 
-def simple_view(deps: Deps, person: Person, action: review.ReviewAction) -> Json:
+def simple_view(deps: Deps, person: Person, action: Action) -> Json:
     def build(session: Session) -> Json:
         review.open_review(session)
-        review.require(session, person_in(session, person), action)
-        if action == review.ReviewAction.LEADERSHIP:
+        require(session, person_in(session, person), action)
+        if action == Action.LEADERSHIP_ACTION:
             return views.leadership_action_modal()
         return views.audits_modal(first_due=deps.now().date() + timedelta(days=30))
 
@@ -135,7 +136,7 @@ def simple_view(deps: Deps, person: Person, action: review.ReviewAction) -> Json
 def result_view(deps: Deps, person: Person, ref: str) -> Json:
     def build(session: Session) -> Json:
         review.open_review(session)
-        review.require(session, person_in(session, person), review.ReviewAction.AUDIT)
+        require(session, person_in(session, person), Action.FOLLOW_UP_AUDIT)
         return views.result_modal(review.get_audit(session, ref))
 
     return deps.read(build)
@@ -145,7 +146,7 @@ def close_check(deps: Deps, person: Person) -> tuple[Json | None, str]:
     """Run the closing guard: the confirm modal when nothing stops closing, else every reason."""
 
     def build(session: Session) -> tuple[Json | None, str]:
-        review.require(session, person_in(session, person), review.ReviewAction.CLOSE)
+        require(session, person_in(session, person), Action.CLOSE_PROJECT)
         current = review.current_review(session)
         if current is not None and current.closed_at is not None:
             return None, f"The implementation was already closed on {current.closed_at:%d %b %Y}."
@@ -366,11 +367,11 @@ def register(app: App, deps: Deps) -> None:
         )
 
     def action_command(ctx: SlashContext) -> None:
-        view = simple_view(deps, ctx.person, review.ReviewAction.LEADERSHIP)
+        view = simple_view(deps, ctx.person, Action.LEADERSHIP_ACTION)
         ctx.client.views_open(trigger_id=ctx.trigger_id, view=view)
 
     def audits_command(ctx: SlashContext) -> None:
-        view = simple_view(deps, ctx.person, review.ReviewAction.AUDIT)
+        view = simple_view(deps, ctx.person, Action.FOLLOW_UP_AUDIT)
         ctx.client.views_open(trigger_id=ctx.trigger_id, view=view)
 
     def audit_command(ctx: SlashContext) -> None:
@@ -445,12 +446,12 @@ def register(app: App, deps: Deps) -> None:
 
     @guarded
     def open_action(body: Json, client: WebClient) -> None:
-        view = simple_view(deps, _acting(deps, client, body), review.ReviewAction.LEADERSHIP)
+        view = simple_view(deps, _acting(deps, client, body), Action.LEADERSHIP_ACTION)
         _open(client, body, view)
 
     @guarded
     def open_audits(body: Json, client: WebClient) -> None:
-        view = simple_view(deps, _acting(deps, client, body), review.ReviewAction.AUDIT)
+        view = simple_view(deps, _acting(deps, client, body), Action.FOLLOW_UP_AUDIT)
         _open(client, body, view)
 
     @guarded

@@ -129,11 +129,6 @@ def register(app: App, deps: Deps) -> None:
                 if owner_id
                 else None
             )
-            if due is not None and due < deps.now().date():
-                raise ValidationError(
-                    "The review date is in the past; choose today or later",
-                    field=Triage.CONTROL_DUE,
-                )
             return issues.add_immediate_control(
                 session,
                 actor=actor,

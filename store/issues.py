@@ -296,6 +296,10 @@ def add_immediate_control(
     issue = get_issue(session, ref)
     _triage(session, actor, issue)
     text = required_text(description, field="control", label="The immediate control", limit=1000)
+    if due_date is not None and due_date < now.date():
+        raise ValidationError(
+            "The review date is in the past; choose today or later", field="control_due"
+        )
     control = Control(
         issue_id=issue.id,
         description=text,

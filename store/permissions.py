@@ -27,6 +27,12 @@ class Action(StrEnum):
     MANAGE_ROLES = "manage_roles"
     MANAGE_SETUP = "manage_setup"
     EXPORT = "export"
+    START_REVIEW = "start_review"
+    RECORD_VERDICT = "record_verdict"
+    TRANSFER_RISK = "transfer_risk"
+    LEADERSHIP_ACTION = "leadership_action"
+    FOLLOW_UP_AUDIT = "follow_up_audit"
+    CLOSE_PROJECT = "close_project"
     READ_REGISTER = "read_register"
 
 
@@ -65,6 +71,14 @@ RULES: dict[Action, Rule] = {
     Action.SET_PHASE: _rule("set the project phase", R.PROJECT_LEAD),
     Action.MANAGE_ROLES: _rule("grant and remove roles"),
     Action.MANAGE_SETUP: _rule("set up services, people and channels"),
+    Action.START_REVIEW: _rule("start the post-implementation review", R.QUALITY_LEAD),
+    Action.RECORD_VERDICT: _rule(
+        "record whether this risk's controls worked", R.REGISTERED_MANAGER, R.QUALITY_LEAD
+    ),
+    Action.TRANSFER_RISK: _rule("transfer risks to the business-as-usual register", R.PROJECT_LEAD),
+    Action.LEADERSHIP_ACTION: _rule("record leadership actions", R.BOARD_MEMBER, R.PROJECT_LEAD),
+    Action.FOLLOW_UP_AUDIT: _rule("schedule follow-up audits and record results", R.QUALITY_LEAD),
+    Action.CLOSE_PROJECT: _rule("close the implementation", R.PROJECT_LEAD),
     Action.EXPORT: _rule(
         "export the register and logs",
         R.REGISTERED_MANAGER,

@@ -102,7 +102,7 @@ def _redact(session: Session, issue_ids: list[int], control_ids: list[int]) -> N
     One statement per kind of record; structural events (status, dates, owner) are untouched."""
     kinds = ("issue", issue_ids), ("control", control_ids)
     checks = [
-        (Verification.item_kind == kind) & col(Verification.item_id).in_(ids)
+        (col(Verification.item_kind) == kind) & col(Verification.item_id).in_(ids)
         for kind, ids in kinds
         if ids
     ]
@@ -132,7 +132,7 @@ def _redact_events(
     session.execute(
         sa.update(AuditEvent)
         .where(
-            AuditEvent.entity == entity,
+            col(AuditEvent.entity) == entity,
             col(AuditEvent.entity_id).in_(ids),
             col(AuditEvent.field).in_(fields),
         )
@@ -149,7 +149,7 @@ def _clear_thread_lines(session: Session, refs: list[str]) -> None:
     session.execute(
         sa.update(OutboxMessage)
         .where(
-            OutboxMessage.notice == str(Notice.ISSUE_CHANGE),
+            col(OutboxMessage.notice) == str(Notice.ISSUE_CHANGE),
             col(OutboxMessage.subject).in_(refs),
         )
         .values(payload=json.dumps({"actor": RETENTION.name, "summary": PURGED_TEXT}))

@@ -16,7 +16,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from store import audit, outbox
-from store.actors import Actor, SystemActor, actor_id
+from store.actors import Actor, actor_id
 from store.channels import channel_for
 from store.enums import (
     OPEN_ISSUE_STATUSES,
@@ -29,7 +29,7 @@ from store.enums import (
     RiskStatus,
     Role,
 )
-from store.errors import DomainError, NotFound, PermissionDenied, ValidationError
+from store.errors import DomainError, NotFound, ValidationError
 from store.models import (
     ControlVerdict,
     Effectiveness,
@@ -42,9 +42,10 @@ from store.models import (
     Risk,
     RiskAssessment,
     RoleGrant,
+    ident,
 )
 from store.outbox import Method
-from store.permissions import Rule, grants_of
+from store.permissions import Action, require
 from store.refs import RISK_COUNTER, next_number
 from store.risks import OPEN_RISK_STATUSES, get_risk
 from store.scoring import band_for, score_range
@@ -61,69 +62,6 @@ class ReviewNotice(StrEnum):
 
     VERDICT_REQUEST = "review_verdict_request"
     PROJECT_CLOSED = "review_project_closed"
-
-
-class ReviewAction(StrEnum):
-    START = "start_review"
-    VERDICT = "record_verdict"
-    TRANSFER = "transfer_risk"
-    LEADERSHIP = "leadership_action"
-    AUDIT = "follow_up_audit"
-    CLOSE = "close_project"
-
-
-def _rule(what: str, *roles: Role) -> Rule:
-    return Rule(roles=frozenset({*roles, Role.ADMIN}), what=what)
-
-
-RULES: dict[ReviewAction, Rule] = {
-    ReviewAction.START: _rule("start the post-implementation review", Role.QUALITY_LEAD),
-    ReviewAction.VERDICT: _rule(
-        "record whether this risk's controls worked", Role.REGISTERED_MANAGER, Role.QUALITY_LEAD
-    ),
-    ReviewAction.TRANSFER: _rule(
-        "transfer risks to the business-as-usual register", Role.PROJECT_LEAD
-    ),
-    ReviewAction.LEADERSHIP: _rule(
-        "record leadership actions", Role.BOARD_MEMBER, Role.PROJECT_LEAD
-    ),
-    ReviewAction.AUDIT: _rule("schedule follow-up audits and record results", Role.QUALITY_LEAD),
-    ReviewAction.CLOSE: _rule("close the implementation", Role.PROJECT_LEAD),
-}
-
-
-def allowed(
-    session: Session, actor: Actor, action: ReviewAction, *, service_id: int | None = None
-) -> bool:
-    if isinstance(actor, SystemActor):
-        return True
-    assert actor.id is not None
-    rule = RULES[action]
-    return any(
-        grant.role in rule.roles and (grant.service_id is None or grant.service_id == service_id)
-        for grant in grants_of(session, actor.id)
-    )
-
-
-def require(
-    session: Session, actor: Actor, action: ReviewAction, *, service_id: int | None = None
-) -> None:
-    if allowed(session, actor, action, service_id=service_id):
-        return
-    rule = RULES[action]
-    roles = [r.label.lower() for r in Role if r in rule.roles and r != Role.ADMIN]
-    who = " or ".join([", ".join(roles), "an admin"]) if roles else "An admin"
-    scope = " for this service" if service_id is not None else ""
-    raise PermissionDenied(
-        f"You can't {rule.what}. {who[0].upper()}{who[1:]}{scope} can; ask an admin if you "
-        "should have this role."
-    )
-
-
-def _id(record: PostImplementationReview | Risk) -> int:
-    """A stored record's id (every record here has been flushed, so it has one)."""
-    assert record.id is not None
-    return record.id
 
 
 # The review itself
@@ -176,7 +114,7 @@ def start_review(
 ) -> PostImplementationReview:
     """Start the review and ask each registered manager (and the quality lead, for risks
     across the organisation) for their verdicts on the original controls."""
-    require(session, actor, ReviewAction.START)
+    require(session, actor, Action.START_REVIEW)
     existing = current_review(session)
     if existing is not None and existing.closed_at is None:
         raise DomainError(f"The post-implementation review {existing.ref} is already under way")
@@ -275,7 +213,7 @@ def record_verdict(
     """Record (or revise, audited) whether a pre-implementation risk's controls worked."""
     review = open_review(session)
     risk = get_risk(session, ref)
-    require(session, actor, ReviewAction.VERDICT, service_id=risk.service_id)
+    require(session, actor, Action.RECORD_VERDICT, service_id=risk.service_id)
     if risk.id not in {r.id for r in pre_implementation_risks(session)}:
         raise DomainError(
             f"{risk.ref} was not on the register before go-live; verdicts are for "
@@ -304,8 +242,8 @@ def record_verdict(
             existing.given_by_id = actor_id(actor)
         return existing
     record = ControlVerdict(
-        review_id=_id(review),
-        risk_id=_id(risk),
+        review_id=ident(review),
+        risk_id=ident(risk),
         verdict=Effectiveness(kind),
         evidence=text,
         given_by_id=actor_id(actor),
@@ -340,7 +278,7 @@ def transfer_to_bau(
     date; the original is marked transferred and the new risk points back at it."""
     open_review(session)
     original = get_risk(session, ref)
-    require(session, actor, ReviewAction.TRANSFER, service_id=original.service_id)
+    require(session, actor, Action.TRANSFER_RISK, service_id=original.service_id)
     if original.risk_register != Register.IMPLEMENTATION:
         raise DomainError(f"{original.ref} is already on the business-as-usual register")
     if original.status not in OPEN_RISK_STATUSES:
@@ -381,7 +319,7 @@ def transfer_to_bau(
     if original.likelihood is not None and original.impact is not None:
         session.add(
             RiskAssessment(
-                risk_id=_id(successor),
+                risk_id=ident(successor),
                 likelihood=original.likelihood,
                 impact=original.impact,
                 reason=f"Score carried over from {original.ref} at transfer to business as usual",
@@ -416,14 +354,14 @@ def record_leadership_action(
     now: datetime,
 ) -> LeadershipAction:
     review = open_review(session)
-    require(session, actor, ReviewAction.LEADERSHIP)
+    require(session, actor, Action.LEADERSHIP_ACTION)
     text = required_text(description, field="description", label="The action", limit=1000)
     if owner.id is None or session.get(Person, owner.id) is None:
         raise ValidationError("Choose who owns the action", field="owner")
     if due_date is not None and due_date < now.date():
         raise ValidationError("The due date is in the past", field="due_date")
     action = LeadershipAction(
-        review_id=_id(review),
+        review_id=ident(review),
         description=text,
         owner_id=owner.id,
         due_date=due_date,
@@ -459,7 +397,7 @@ def schedule_audits(
     """Schedule a follow-up audit every month from ``first_due``; a month already scheduled
     for the topic is left as it is."""
     review = open_review(session)
-    require(session, actor, ReviewAction.AUDIT)
+    require(session, actor, Action.FOLLOW_UP_AUDIT)
     what = required_text(topic, field="topic", label="What the audit checks", limit=200)
     if first_due < now.date():
         raise ValidationError("The first audit date is in the past", field="first_due")
@@ -480,7 +418,7 @@ def schedule_audits(
         if due in have:
             continue
         item = FollowUpAudit(
-            review_id=_id(review),
+            review_id=ident(review),
             topic=what,
             due_date=due,
             scheduled_by_id=actor_id(actor),
@@ -532,7 +470,7 @@ def record_audit_result(
     """Record what the audit found; the open risks' residual score is snapshotted with it, and
     compared with the previous result to say whether risk keeps reducing."""
     open_review(session)
-    require(session, actor, ReviewAction.AUDIT)
+    require(session, actor, Action.FOLLOW_UP_AUDIT)
     item = get_audit(session, ref)
     if item.result is not None:
         raise DomainError(f"{item.ref} already has its result, recorded {item.recorded_at:%d %b}")
@@ -693,7 +631,7 @@ def close_project(
     session: Session, *, actor: Actor, note: str | None = None, now: datetime
 ) -> PostImplementationReview:
     """Close the implementation, refusing (with every reason) while it would close too early."""
-    require(session, actor, ReviewAction.CLOSE)
+    require(session, actor, Action.CLOSE_PROJECT)
     review = current_review(session)
     if review is not None and review.closed_at is not None:
         raise DomainError(f"The implementation was already closed on {review.closed_at:%d %b %Y}")

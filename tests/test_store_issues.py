@@ -170,3 +170,19 @@ def test_a_change_that_fails_leaves_nothing_behind(engine, world, clock):
     with session_scope(engine) as session:
         assert issues.get_issue(session, ref).urgency == Urgency.HIGH
         assert len(audit.trail(session)) == before
+
+
+def test_immediate_control_review_date_cannot_be_in_the_past(engine, world, clock):
+    ref = report(engine, world, clock)
+    with session_scope(engine) as session, pytest.raises(ValidationError) as refused:
+        issues.add_immediate_control(
+            session,
+            actor=world.manager,
+            ref=ref,
+            description="Extra night check",
+            due_date=clock.now().date() - timedelta(days=1),
+            now=clock.now(),
+        )
+    assert refused.value.field == "control_due"
+    with session_scope(engine) as session:
+        assert issues.immediate_controls(session, issues.get_issue(session, ref)) == []
