@@ -41,6 +41,16 @@ from store.clock import FixedClock
 from store.enums import ChannelPurpose
 
 REPEAT = 3
+OPERATION_NAMES = (
+    "daily_digest",
+    "board_review",
+    "reminder_sweep",
+    "escalation_sweep",
+    "app_home_busy_owner",
+    "list_open_service_urgency",
+    "list_mine_open",
+    "xlsx_export",
+)
 
 
 @dataclass
@@ -220,6 +230,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=REPEAT)
     parser.add_argument("--work", type=Path, default=Path("/tmp/golive-bench"))
     parser.add_argument(
+        "--only", default="", help="comma-separated operation names to measure, e.g. daily_digest"
+    )
+    parser.add_argument(
         "--xlsx-max-scale", type=int, default=1, help="skip the XLSX export above this scale"
     )
     args = parser.parse_args(argv)
@@ -232,6 +245,9 @@ def main(argv: list[str] | None = None) -> int:
     for scale in (int(s) for s in args.scales.split(",") if s):
         for backend in backends:
             skip = {"xlsx_export"} if scale > args.xlsx_max_scale else set()
+            if args.only:
+                wanted = set(args.only.split(","))
+                skip |= {name for name in OPERATION_NAMES if name not in wanted}
             runs.append(run_scale(backend, scale, args.work, repeat=args.repeat, skip=skip))
             # Written after each run, so a long run that stops half-way keeps what it measured.
             measured = datetime.now(UTC).isoformat(timespec="seconds")
