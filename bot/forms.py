@@ -5,6 +5,7 @@ found by its block id, and a store ``ValidationError.field`` maps to the block b
 its message belongs.
 """
 
+import re
 from collections.abc import Mapping
 from datetime import date
 from enum import StrEnum
@@ -13,6 +14,9 @@ from typing import Any, TypeVar
 from store.errors import ValidationError
 
 E = TypeVar("E", bound=StrEnum)
+SLACK_USER_ID = re.compile(r"[UW][A-Z0-9]{2,20}")
+"""What a users_select sends: a Slack user id. Anything else is a forged or broken request,
+refused beside the field rather than stored as someone's id."""
 Json = dict[str, Any]
 
 
@@ -123,7 +127,11 @@ class Form:
             if required:
                 self.errors[block_id] = f"Choose {label.lower()}"
             return None
-        return str(raw)
+        user_id = str(raw)
+        if not SLACK_USER_ID.fullmatch(user_id):
+            self.errors[block_id] = f"Choose {label.lower()} from the list of people in Slack"
+            return None
+        return user_id
 
     def check(self) -> None:
         if self.errors:

@@ -1,9 +1,9 @@
 """golive over Socket Mode, for providers with no public URL: the same app, reached over a
 websocket that slack_sdk reconnects when it drops."""
 
-import logging
-
+from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
+from slack_sdk import WebClient
 from sqlalchemy import Engine
 
 from bot.app import create_app, make_client
@@ -12,7 +12,8 @@ from bot.server import start_jobs
 from bot.settings import README_HINT, Settings, SettingsError
 from store.clock import Clock
 
-log = logging.getLogger("golive.socket")
+PING_INTERVAL = 10.0
+"""Seconds between pings to Slack (Bolt's default); a silent drop is noticed within a few."""
 
 
 def run_socket_mode(
@@ -28,11 +29,7 @@ def run_socket_mode(
     jobs = (
         start_jobs(settings, engine=engine, clock=clock, nudge=sender.nudge) if scheduler else None
     )
-    handler = SocketModeHandler(
-        app,
-        app_token=settings.slack_app_token.get_secret_value(),
-        web_client=client,
-    )
+    handler = socket_handler(app, settings.slack_app_token.get_secret_value(), client)
     sender.start()
     try:
         handler.start()
@@ -40,3 +37,19 @@ def run_socket_mode(
         sender.stop()
         if jobs is not None:
             jobs.shutdown(wait=False)
+
+
+def socket_handler(
+    app: App, app_token: str, client: WebClient, *, ping_interval: float = PING_INTERVAL
+) -> SocketModeHandler:
+    """The websocket between Slack and ``app``: slack_sdk's built-in client with reconnecting
+    on, so when the connection closes, resets or stops answering pings it asks
+    apps.connections.open for a new URL and carries on, rather than leaving a golive that
+    still runs but hears nothing."""
+    return SocketModeHandler(
+        app,
+        app_token=app_token,
+        web_client=client,
+        auto_reconnect_enabled=True,
+        ping_interval=ping_interval,
+    )

@@ -82,7 +82,10 @@ def display_name(client: WebClient, user_id: str) -> str:
 
 
 def acting_person(deps: Deps, client: WebClient, user_id: str) -> Person:
-    """The Person behind a Slack user, created on first contact with the name Slack gives."""
+    """The Person behind a Slack user, created on first contact with the name Slack gives.
+
+    This asks Slack, so it is for work after the ack (lazy listeners); an ack handler uses
+    ``actor_in`` or ``acting_at_ack`` instead."""
     known = deps.read(lambda session: people.find_person(session, user_id))
     if known is not None:
         return known
@@ -92,6 +95,86 @@ def acting_person(deps: Deps, client: WebClient, user_id: str) -> Person:
             session, slack_user_id=user_id, name=name, now=deps.now()
         )
     )
+
+
+def payload_name(body: Json) -> str | None:
+    """The acting user's Slack handle as the payload carries it: the best name to hand before
+    the ack, when asking Slack for the real one would keep the user waiting."""
+    user = body.get("user")
+    given = (
+        user.get("name") or user.get("username")
+        if isinstance(user, dict)
+        else body.get("user_name")
+    )
+    return str(given or "").strip() or None
+
+
+def actor_id_of(body: Json) -> str:
+    """The acting user's id, from an interaction payload or a slash command's form."""
+    user = body.get("user")
+    return str(user["id"] if isinstance(user, dict) else body["user_id"])
+
+
+def actor_in(session: Session, deps: Deps, body: Json) -> Person:
+    """Whoever acted, found or created inside the change's own transaction under the name the
+    payload carries (no Slack call before the ack, no row left behind when the change is
+    refused); ``learn_names`` gives them their real name after the ack."""
+    user_id = actor_id_of(body)
+    return people.ensure_person(
+        session, slack_user_id=user_id, name=payload_name(body) or user_id, now=deps.now()
+    )
+
+
+def acting_at_ack(deps: Deps, body: Json) -> Person:
+    """Whoever acted, for an ack handler whose store call takes a Person loaded beforehand."""
+    known = deps.read(lambda session: people.find_person(session, actor_id_of(body)))
+    return known if known is not None else deps.run(lambda s: actor_in(s, deps, body))
+
+
+def chosen_in(session: Session, deps: Deps, user_id: str) -> Person:
+    """Someone picked in a people field, created inside the change's transaction with their
+    user id for a name, so a refused form leaves no row; ``learn_names`` names them later."""
+    return people.ensure_person(session, slack_user_id=user_id, name=user_id, now=deps.now())
+
+
+def chosen_users(body: Json) -> list[str]:
+    """Every user picked in the submitted view's people fields."""
+    state = ((body.get("view") or {}).get("state") or {}).get("values") or {}
+    found: list[str] = []
+    for block in state.values():
+        for element in (block or {}).values():
+            if not isinstance(element, dict):
+                continue
+            picked = element.get("selected_users") or [element.get("selected_user")]
+            found += [u for u in picked if isinstance(u, str) and u]
+    return found
+
+
+def learn_names(deps: Deps, client: WebClient, body: Json) -> None:
+    """After the ack: ask Slack for the real names of the actor and the people the form
+    picked, only for those golive still knows by a placeholder (a known person costs no call)."""
+    handles: dict[str, str | None] = dict.fromkeys(chosen_users(body))
+    handles[actor_id_of(body)] = payload_name(body)
+    unnamed = deps.read(lambda session: people.placeholder_named(session, handles))
+    for user_id in unnamed:
+        learn = functools.partial(
+            people.learn_name,
+            slack_user_id=user_id,
+            name=display_name(client, user_id),
+            handle=handles[user_id],
+            now=deps.now(),
+        )
+        deps.run(learn)
+
+
+def name_learner(deps: Deps) -> Callable[..., None]:
+    """A lazy listener for a submission that has nothing else to do after the ack."""
+
+    @guarded
+    def learn(body: Json, client: WebClient) -> None:
+        learn_names(deps, client, body)
+
+    return learn
 
 
 def person_in(session: Session, person: Person) -> Person:

@@ -21,7 +21,16 @@ from bot.ids import ControlIds
 from bot.views import risks as views
 from bot.views.common import section
 from commands import home
-from commands.context import Deps, acting_person, guarded, person_in
+from commands.context import (
+    Deps,
+    acting_at_ack,
+    actor_in,
+    chosen_in,
+    guarded,
+    learn_names,
+    name_learner,
+    person_in,
+)
 from commands.risks import (
     ack_only,
     acting,
@@ -180,7 +189,7 @@ def submit_update(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClien
         return
     assert status is not None
     origin = Origin.parse(view.get("private_metadata") or "")
-    person = acting(deps, client, body)
+    person = acting_at_ack(deps, body)
     control_ref, risk_ref = record_update(
         deps, person, origin, status=status, note=note, new_due_date=new_due
     )
@@ -199,6 +208,7 @@ def submit_update(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClien
 def after_update(deps: Deps, client: WebClient, body: Json) -> None:
     """Once the modal has closed: redraw the message the owner clicked in, and their Home."""
     origin = Origin.parse(body["view"].get("private_metadata") or "")
+    learn_names(deps, client, body)
     redraw(deps, client, origin, acting(deps, client, body))
 
 
@@ -263,17 +273,15 @@ def submit_add(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClient) 
         submit_error(ack, errors.errors)
         return
     ref = view.get("private_metadata") or ""
-    person = acting(deps, client, body)
-    owner = acting_person(deps, client, owner_id) if owner_id else None
 
     def work(session: Session) -> str:
-        actor = person_in(session, person)
+        actor = actor_in(session, deps, body)
         control = controls.add_control(
             session,
             actor=actor,
             risk=risks.get_risk(session, ref),
             description=description or "",
-            owner=person_in(session, owner) if owner else None,
+            owner=chosen_in(session, deps, owner_id) if owner_id else None,
             due_date=due,
             priority=priority,
             now=deps.now(),
@@ -312,17 +320,15 @@ def submit_assign(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClien
         submit_error(ack, errors.errors)
         return
     assert owner_id is not None
-    person = acting(deps, client, body)
-    owner = acting_person(deps, client, owner_id)
 
     def work(session: Session) -> str:
-        actor = person_in(session, person)
+        actor = actor_in(session, deps, body)
         control = controls.get_control(session, view.get("private_metadata") or "")
         controls.assign_control(
             session,
             actor=actor,
             control=control,
-            owner=person_in(session, owner),
+            owner=chosen_in(session, deps, owner_id),
             due_date=due,
             now=deps.now(),
         )
@@ -330,7 +336,7 @@ def submit_assign(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClien
         return control.ref
 
     ref = deps.run(work)
-    done(ack, f"{ref} assigned", f"*{ref}* is now owned by <@{owner.slack_user_id}>.")
+    done(ack, f"{ref} assigned", f"*{ref}* is now owned by <@{owner_id}>.")
 
 
 def my_controls(deps: Deps, ctx: SlashContext) -> None:
@@ -460,5 +466,5 @@ def register(app: App, deps: Deps) -> None:
         after_update(deps, client, body)
 
     app.view(ControlIds.UPDATE_VIEW)(ack=on_update, lazy=[on_updated])
-    app.view(ControlIds.ADD_VIEW)(on_add_submit)
-    app.view(ControlIds.ASSIGN_VIEW)(on_assign)
+    app.view(ControlIds.ADD_VIEW)(ack=on_add_submit, lazy=[name_learner(deps)])
+    app.view(ControlIds.ASSIGN_VIEW)(ack=on_assign, lazy=[name_learner(deps)])

@@ -12,7 +12,7 @@ from bot.escape import plain
 from bot.forms import Form, FormErrors
 from bot.ids import DecisionIds
 from bot.views import risks as views
-from commands.context import Deps, acting_person, guarded, person_in
+from commands.context import Deps, actor_in, chosen_in, guarded, name_learner, person_in
 from commands.risks import ack_only, acting, action_value, done, open_view, submit_error
 from commands.slash import SlashContext
 from store import decisions, issues, risks
@@ -59,18 +59,16 @@ def submit(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClient) -> N
         return
     assert kind is not None and summary is not None
     ref = view.get("private_metadata") or ""
-    person = acting(deps, client, body)
-    owner = acting_person(deps, client, owner_id) if owner_id else None
 
     def work(session: Session) -> str:
         subject = subject_of(session, ref)
         decision = decisions.record_decision(
             session,
-            actor=person_in(session, person),
+            actor=actor_in(session, deps, body),
             data=decisions.NewDecision(
                 kind=kind,
                 summary=summary,
-                owner=person_in(session, owner) if owner else None,
+                owner=chosen_in(session, deps, owner_id) if owner_id else None,
                 escalation_route=route,
                 follow_up_date=follow_up,
             ),
@@ -114,4 +112,4 @@ def register(app: App, deps: Deps) -> None:
     def on_submit(ack: Ack, body: Json, view: Json, client: WebClient) -> None:
         submit(deps, ack, body, view, client)
 
-    app.view(DecisionIds.VIEW)(on_submit)
+    app.view(DecisionIds.VIEW)(ack=on_submit, lazy=[name_learner(deps)])

@@ -12,7 +12,7 @@ from bot.forms import Form, field_errors
 from bot.ids import QuietIds
 from bot.views.care import quiet_modal
 from commands import home
-from commands.context import Deps, acting_person, guarded, person_in
+from commands.context import Deps, acting_at_ack, acting_person, guarded, learn_names, person_in
 from commands.slash import SlashContext
 from store import quiet
 from store.errors import ValidationError
@@ -87,7 +87,7 @@ def register(app: App, deps: Deps) -> None:
     def submit(ack: Ack, body: Json, view: Json, client: WebClient) -> None:
         form = Form(view)
         text = form.text(QuietIds.HOURS, label="Your quiet hours") or "off"
-        person = acting_person(deps, client, body["user"]["id"])
+        person = acting_at_ack(deps, body)
         try:
             change(deps, person, text)
         except ValidationError as error:
@@ -100,6 +100,7 @@ def register(app: App, deps: Deps) -> None:
 
     @guarded
     def refresh_home(body: Json, client: WebClient) -> None:
+        learn_names(deps, client, body)
         home.refresh(deps, client, body["user"]["id"])
 
     app.view(QuietIds.VIEW)(ack=submit, lazy=[refresh_home])

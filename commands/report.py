@@ -13,7 +13,7 @@ from bot.ids import Home, Report
 from bot.views import issues as views
 from bot.views.issues import ReportOrigin
 from commands import home
-from commands.context import Deps, acting_person, guarded, person_in
+from commands.context import Deps, acting_person, actor_in, guarded, learn_names
 from commands.slash import SlashContext
 from store import issues, people
 from store.enums import Impact, IssueCategory, IssueSource, Urgency, Workaround
@@ -134,13 +134,12 @@ def register(app: App, deps: Deps) -> None:
         except FormErrors as errors:
             ack(response_action="errors", errors=errors.errors)
             return
-        reporter = acting_person(deps, client, body["user"]["id"])
         key = submission_key(view)
         try:
             deps.run(
                 lambda session: issues.report_issue(
                     session,
-                    reporter=person_in(session, reporter),
+                    reporter=actor_in(session, deps, body),
                     report=report,
                     now=deps.now(),
                     submission_key=key,
@@ -156,6 +155,7 @@ def register(app: App, deps: Deps) -> None:
 
     @guarded
     def after_report(body: Json, client: WebClient) -> None:
+        learn_names(deps, client, body)
         home.refresh(deps, client, body["user"]["id"])
 
     app.view(Report.MODAL)(ack=submit_report, lazy=[after_report])

@@ -19,7 +19,16 @@ from bot.forms import Form, FormErrors
 from bot.ids import ReviewIds
 from bot.views import review as views
 from bot.views.common import notice_modal
-from commands.context import Deps, acting_person, guarded, person_in, tell
+from commands.context import (
+    Deps,
+    acting_person,
+    actor_in,
+    chosen_in,
+    guarded,
+    name_learner,
+    person_in,
+    tell,
+)
 from commands.slash import SlashContext
 from store import review
 from store.models import Effectiveness, Person
@@ -169,12 +178,11 @@ def submit_start(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClient
     }
     if _form_failed(ack, form):
         return
-    person = _acting(deps, client, body)
     findings = review.Findings(**{k: v or "" for k, v in texts.items()})
     ref = deps.run(
         lambda session: (
             review.start_review(
-                session, actor=person_in(session, person), findings=findings, now=deps.now()
+                session, actor=actor_in(session, deps, body), findings=findings, now=deps.now()
             ).ref
         )
     )
@@ -194,12 +202,11 @@ def submit_verdict(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClie
     if _form_failed(ack, form):
         return
     assert kind is not None and evidence is not None
-    person = _acting(deps, client, body)
     ref = str(view.get("private_metadata") or "")
     deps.run(
         lambda session: review.record_verdict(
             session,
-            actor=person_in(session, person),
+            actor=actor_in(session, deps, body),
             ref=ref,
             verdict=kind,
             evidence=evidence,
@@ -217,16 +224,14 @@ def submit_transfer(deps: Deps, ack: Ack, body: Json, view: Json, client: WebCli
     if _form_failed(ack, form):
         return
     assert owner_id is not None and review_date is not None
-    person = _acting(deps, client, body)
-    owner = acting_person(deps, client, owner_id)
     ref = str(view.get("private_metadata") or "")
 
     def work(session: Session) -> str:
         return review.transfer_to_bau(
             session,
-            actor=person_in(session, person),
+            actor=actor_in(session, deps, body),
             ref=ref,
-            owner=person_in(session, owner),
+            owner=chosen_in(session, deps, owner_id),
             review_date=review_date,
             note=note,
             now=deps.now(),
@@ -237,7 +242,7 @@ def submit_transfer(deps: Deps, ack: Ack, body: Json, view: Json, client: WebCli
         ack,
         "Risk transferred",
         f":arrow_right: *{ref}* is now *{new_ref}* on the business-as-usual register, owned by "
-        f"<@{owner.slack_user_id}>, next review {review_date:%d %b %Y}.",
+        f"<@{owner_id}>, next review {review_date:%d %b %Y}.",
     )
 
 
@@ -249,15 +254,13 @@ def submit_action(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClien
     if _form_failed(ack, form):
         return
     assert description is not None and owner_id is not None
-    person = _acting(deps, client, body)
-    owner = acting_person(deps, client, owner_id)
     ref = deps.run(
         lambda session: (
             review.record_leadership_action(
                 session,
-                actor=person_in(session, person),
+                actor=actor_in(session, deps, body),
                 description=description,
-                owner=person_in(session, owner),
+                owner=chosen_in(session, deps, owner_id),
                 due_date=due,
                 now=deps.now(),
             ).ref
@@ -266,8 +269,7 @@ def submit_action(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClien
     _done(
         ack,
         f"{ref} recorded",
-        f":white_check_mark: Leadership action *{ref}* is recorded, owned by "
-        f"<@{owner.slack_user_id}>.",
+        f":white_check_mark: Leadership action *{ref}* is recorded, owned by <@{owner_id}>.",
     )
 
 
@@ -279,12 +281,11 @@ def submit_audits(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClien
     if _form_failed(ack, form):
         return
     assert topic is not None and first_due is not None and months is not None
-    person = _acting(deps, client, body)
 
     def work(session: Session) -> list[str]:
         scheduled = review.schedule_audits(
             session,
-            actor=person_in(session, person),
+            actor=actor_in(session, deps, body),
             topic=topic,
             first_due=first_due,
             months=months,
@@ -306,12 +307,11 @@ def submit_result(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClien
     if _form_failed(ack, form):
         return
     assert result is not None
-    person = _acting(deps, client, body)
     ref = str(view.get("private_metadata") or "")
 
     def work(session: Session) -> str:
         item = review.record_audit_result(
-            session, actor=person_in(session, person), ref=ref, result=result, now=deps.now()
+            session, actor=actor_in(session, deps, body), ref=ref, result=result, now=deps.now()
         )
         trend = "falling" if item.risks_reducing else "not falling"
         return (
@@ -325,10 +325,9 @@ def submit_result(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClien
 def submit_close(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClient) -> None:
     form = Form(view)
     note = form.text(ReviewIds.NOTE, label="The closing note")
-    person = _acting(deps, client, body)
     deps.run(
         lambda session: review.close_project(
-            session, actor=person_in(session, person), note=note, now=deps.now()
+            session, actor=actor_in(session, deps, body), note=note, now=deps.now()
         )
     )
     _done(
@@ -481,7 +480,7 @@ def register(app: App, deps: Deps) -> None:
         ReviewIds.CLOSE_VIEW: submit_close,
     }
     for callback_id, handler in submissions.items():
-        app.view(callback_id)(_submission(deps, handler))
+        app.view(callback_id)(ack=_submission(deps, handler), lazy=[name_learner(deps)])
 
 
 def _submission(deps: Deps, handler: Submission) -> Callable[..., None]:

@@ -6,6 +6,7 @@ checkpoints) share: opening a modal from wherever the click came from, and sayin
 """
 
 import re
+from dataclasses import replace
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -18,7 +19,15 @@ from bot.forms import Form, FormErrors
 from bot.ids import RiskIds
 from bot.views import risks as views
 from bot.views.common import notice_modal
-from commands.context import Deps, acting_person, guarded, person_in
+from commands.context import (
+    Deps,
+    acting_person,
+    actor_in,
+    chosen_in,
+    guarded,
+    name_learner,
+    person_in,
+)
 from commands.slash import SlashContext
 from store import decisions, people, risks
 from store.enums import Band, RiskCategory, RiskScope, RiskStatus
@@ -116,7 +125,8 @@ def open_add(deps: Deps, client: WebClient, body: Json, person: Person) -> None:
     open_view(client, body, deps.read(build))
 
 
-def parse_new_risk(deps: Deps, client: WebClient, view: Json) -> risks.NewRisk:
+def parse_new_risk(view: Json) -> tuple[risks.NewRisk, str | None]:
+    """The new risk as typed, and the Slack user picked as its owner (created with the risk)."""
     form = Form(view)
     title = form.text(RiskIds.TITLE, label="The risk", required=True)
     description = form.text(RiskIds.DESCRIPTION, label="The description") or ""
@@ -135,34 +145,34 @@ def parse_new_risk(deps: Deps, client: WebClient, view: Json) -> risks.NewRisk:
         if scope.removeprefix(views.SERVICE_PREFIX).isdigit()
         else None
     )
-    owner = acting_person(deps, client, owner_id) if owner_id else None
-    return risks.NewRisk(
+    data = risks.NewRisk(
         title=title,
         description=description,
         category=category,
         scope=RiskScope.ORGANISATION if service_id is None else RiskScope.SERVICE,
         service_id=service_id,
-        owner_id=owner.id if owner else None,
+        owner_id=None,
         escalation_route=route,
         review_date=review,
         first_controls=[line for line in first.splitlines() if line.strip()],
     )
+    return data, owner_id
 
 
 def submit_add(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClient) -> None:
     try:
-        data = parse_new_risk(deps, client, view)
+        data, owner_id = parse_new_risk(view)
     except FormErrors as errors:
         submit_error(ack, errors.errors)
         return
-    person = acting(deps, client, body)
-    ref = deps.run(
-        lambda session: (
-            risks.create_risk(
-                session, actor=person_in(session, person), data=data, now=deps.now()
-            ).ref
-        )
-    )
+
+    def work(session: Session) -> str:
+        owner = chosen_in(session, deps, owner_id) if owner_id else None
+        chosen = replace(data, owner_id=owner.id if owner else None)
+        actor = actor_in(session, deps, body)
+        return risks.create_risk(session, actor=actor, data=chosen, now=deps.now()).ref
+
+    ref = deps.run(work)
     done(
         ack,
         f"{ref} recorded",
@@ -195,17 +205,15 @@ def submit_edit(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClient)
         submit_error(ack, errors.errors)
         return
     ref = view.get("private_metadata") or ""
-    person = acting(deps, client, body)
-    owner = acting_person(deps, client, owner_id) if owner_id else None
     deps.run(
         lambda session: risks.update_details(
             session,
-            actor=person_in(session, person),
+            actor=actor_in(session, deps, body),
             ref=ref,
             now=deps.now(),
             title=title,
             description=description,
-            owner=person_in(session, owner) if owner else None,
+            owner=chosen_in(session, deps, owner_id) if owner_id else None,
             escalation_route=route,
         )
     )
@@ -234,11 +242,10 @@ def submit_status(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClien
         return
     assert status is not None and note is not None
     ref = view.get("private_metadata") or ""
-    person = acting(deps, client, body)
     deps.run(
         lambda session: risks.set_status(
             session,
-            actor=person_in(session, person),
+            actor=actor_in(session, deps, body),
             ref=ref,
             status=status,
             note=note,
@@ -381,6 +388,6 @@ def register(app: App, deps: Deps) -> None:
     def on_status(ack: Ack, body: Json, view: Json, client: WebClient) -> None:
         submit_status(deps, ack, body, view, client)
 
-    app.view(RiskIds.ADD_VIEW)(on_add)
-    app.view(RiskIds.EDIT_VIEW)(on_edit)
-    app.view(RiskIds.STATUS_VIEW)(on_status)
+    app.view(RiskIds.ADD_VIEW)(ack=on_add, lazy=[name_learner(deps)])
+    app.view(RiskIds.EDIT_VIEW)(ack=on_edit, lazy=[name_learner(deps)])
+    app.view(RiskIds.STATUS_VIEW)(ack=on_status, lazy=[name_learner(deps)])

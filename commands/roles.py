@@ -5,28 +5,33 @@
 from slack_bolt import App
 from sqlmodel import Session
 
-from commands.context import Deps, person_in
-from commands.risks import person_named
+from commands.context import Deps, display_name, person_in
+from commands.risks import person_named, user_id_from
 from commands.slash import SlashContext
 from store import people
 from store.enums import Role
 from store.errors import ValidationError
-from store.models import Person, Service
+from store.models import Service
 
 USAGE = "/golive role [remove] @person ROLE [service] | /golive roles @person"
 ROLE_WORDS = ", ".join(r.value.replace("_", "-") for r in Role)
 
 
-def parse_grant(deps: Deps, ctx: SlashContext, words: list[str]) -> tuple[Person, Role, str | None]:
-    """``@person ROLE [service words]``: the person, the role and the service as typed."""
+def parse_grant(words: list[str]) -> tuple[str, Role, str | None]:
+    """``@person ROLE [service words]``: the Slack user, the role and the service as typed.
+    Nobody is added to golive here: a refused grant must leave no person behind."""
     if len(words) < 2:
         raise ValidationError(f"Say who and which role: `{USAGE}`. Roles: {ROLE_WORDS}")
-    person = person_named(deps, ctx.client, words[0])
+    user_id = user_id_from(words[0])
+    if user_id is None:
+        raise ValidationError(
+            f"'{words[0].strip()}' is not a person; mention them, like @Mo Manager", field="user"
+        )
     try:
         role = Role.parse(words[1])
     except ValueError as error:
         raise ValidationError(str(error)) from None
-    return person, role, " ".join(words[2:]) or None
+    return user_id, role, " ".join(words[2:]) or None
 
 
 def _grant_words(role: Role, service: Service | None) -> str:
@@ -34,11 +39,14 @@ def _grant_words(role: Role, service: Service | None) -> str:
 
 
 def change(deps: Deps, ctx: SlashContext, words: list[str], *, remove: bool) -> None:
-    person, role, service_text = parse_grant(deps, ctx, words)
+    user_id, role, service_text = parse_grant(words)
+    known = deps.read(lambda session: people.find_person(session, user_id))
+    # This runs after the ack, so a newcomer's name can come from Slack before the change.
+    name = known.name if known is not None else display_name(ctx.client, user_id)
 
     def work(session: Session) -> str:
         actor = person_in(session, ctx.person)
-        whom = person_in(session, person)
+        whom = people.ensure_person(session, slack_user_id=user_id, name=name, now=deps.now())
         service = people.get_service(session, service_text) if service_text else None
         if remove:
             people.revoke_role(
@@ -52,7 +60,7 @@ def change(deps: Deps, ctx: SlashContext, words: list[str], *, remove: bool) -> 
 
     words_done = deps.run(work)
     verb = "is no longer" if remove else "is now"
-    ctx.reply(f"<@{person.slack_user_id}> {verb} {words_done}.")
+    ctx.reply(f"<@{user_id}> {verb} {words_done}.")
 
 
 def show(deps: Deps, ctx: SlashContext, words: list[str]) -> None:

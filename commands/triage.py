@@ -13,8 +13,16 @@ from bot.forms import Form, FormErrors, field_errors
 from bot.ids import Triage
 from bot.views import issues as views
 from commands import home
-from commands.context import Deps, acting_person, display_name, guarded, person_in
-from store import issues, people
+from commands.context import (
+    Deps,
+    acting_person,
+    actor_in,
+    chosen_in,
+    guarded,
+    learn_names,
+    person_in,
+)
+from store import issues
 from store.enums import Urgency
 from store.errors import ValidationError
 from store.models import Person
@@ -77,9 +85,8 @@ def register(app: App, deps: Deps) -> None:
             except FormErrors as errors:
                 ack(response_action="errors", errors=errors.errors)
                 return
-            person = acting_person(deps, client, body["user"]["id"])
             try:
-                deps.run(lambda session: change(session, person_in(session, person)))
+                deps.run(lambda session: change(session, actor_in(session, deps, body)))
             except ValidationError as error:
                 errors = field_errors(error, view)
                 if errors is None:
@@ -93,17 +100,16 @@ def register(app: App, deps: Deps) -> None:
     @guarded
     def refresh_after(body: Json, client: WebClient, view: Json) -> None:
         ref = str(view.get("private_metadata") or "")
+        learn_names(deps, client, body)
         home.refresh_around_issue(deps, client, ref, actor=body["user"]["id"])
 
     def parse_assign(form: Form, client: WebClient) -> Change:
         owner_id = form.user(Triage.OWNER, label="The owner", required=True)
         ref = form.metadata
-        known = deps.read(lambda s: people.find_person(s, owner_id)) if owner_id else None
-        name = display_name(client, owner_id) if owner_id and known is None else ""
 
         def change(session: Session, actor: Person) -> Any:
             assert owner_id is not None
-            owner = people.ensure_person(session, slack_user_id=owner_id, name=name, now=deps.now())
+            owner = chosen_in(session, deps, owner_id)
             return issues.assign_owner(session, actor=actor, ref=ref, owner=owner, now=deps.now())
 
         return change
@@ -120,15 +126,9 @@ def register(app: App, deps: Deps) -> None:
         owner_id = form.user(Triage.CONTROL_OWNER, label="Who makes sure it happens")
         due = form.day(Triage.CONTROL_DUE, label="The review date")
         ref = form.metadata
-        known = deps.read(lambda s: people.find_person(s, owner_id)) if owner_id else None
-        name = display_name(client, owner_id) if owner_id and known is None else ""
 
         def change(session: Session, actor: Person) -> Any:
-            owner = (
-                people.ensure_person(session, slack_user_id=owner_id, name=name, now=deps.now())
-                if owner_id
-                else None
-            )
+            owner = chosen_in(session, deps, owner_id) if owner_id else None
             return issues.add_immediate_control(
                 session,
                 actor=actor,

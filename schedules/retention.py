@@ -8,9 +8,24 @@ from store.retention import purge
 
 
 def run_retention(session: Session, window: Window, settings: ScheduleSettings) -> str:
-    """Purge in the job's own transaction; nothing is posted, the audit trail says what went."""
+    """Purge in the job's own transaction; nothing is posted, the audit trail says what went.
+
+    Messages already posted to Slack keep what they said; only golive's stored copies change."""
     if settings.retention_days == 0:
         return "retention is off (GOLIVE_RETENTION_DAYS=0); nothing removed"
-    count = purge(session, now=window.now, days=settings.retention_days)
-    noun = "issue" if count == 1 else "issues"
-    return f"free text removed from {count} closed {noun} older than {settings.retention_days} days"
+    done = purge(session, now=window.now, days=settings.retention_days)
+    noun = "issue" if done.issues == 1 else "issues"
+    summary = (
+        f"free text removed from {done.issues} closed {noun} "
+        f"older than {settings.retention_days} days"
+    )
+    if done.decisions or done.messages:
+        summary += (
+            f"; quotes of it removed from {_count(done.decisions, 'decision')} "
+            f"and {_count(done.messages, 'stored message')}"
+        )
+    return summary
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"

@@ -14,6 +14,7 @@ class SystemActor:
 
 COMMAND_LINE = SystemActor("golive command line")
 SCHEDULER = SystemActor("golive scheduler")
+SLACK_PROFILE = SystemActor("golive, from the Slack profile")
 
 Actor = Person | SystemActor
 

@@ -1,12 +1,13 @@
 """Services, people and the roles they hold."""
 
+from collections.abc import Mapping
 from datetime import date, datetime
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from store import audit
-from store.actors import Actor
+from store.actors import SLACK_PROFILE, Actor
 from store.enums import Role
 from store.errors import NotFound, ValidationError
 from store.inserts import insert_if_absent
@@ -104,6 +105,47 @@ def ensure_person(session: Session, *, slack_user_id: str, name: str, now: datet
         {"slack_user_id": slack_user_id, "name": (name or slack_user_id)[:120], "created_at": now},
     )
     person = get_person(session, slack_user_id)
+    return person
+
+
+"""Who the audit trail says renamed someone whose real name came from Slack after the ack."""
+
+
+def has_placeholder_name(person: Person, *, handle: str | None = None) -> bool:
+    """Named only by their user id or the Slack handle a payload carried, because golive
+    created them before the ack without asking Slack."""
+    return person.name in {person.slack_user_id, handle}
+
+
+def placeholder_named(session: Session, handles: Mapping[str, str | None]) -> list[str]:
+    """Which of these Slack users golive knows only by a placeholder name (``handles`` maps
+    each user id to the handle their payload carried, if any); unknown users are left out."""
+    if not handles:
+        return []
+    found = session.exec(select(Person).where(col(Person.slack_user_id).in_(list(handles))))
+    return sorted(
+        person.slack_user_id
+        for person in found
+        if has_placeholder_name(person, handle=handles[person.slack_user_id])
+    )
+
+
+def learn_name(
+    session: Session, *, slack_user_id: str, name: str, handle: str | None = None, now: datetime
+) -> Person | None:
+    """Replace a placeholder name with the one Slack gives, audited like any change to a
+    person; a name someone has set since (``add_person``) is kept, and so is the placeholder
+    when Slack could not say (it answered with the user id)."""
+    # Locked, so two lazy listeners naming the same person write one audited change.
+    locked = select(Person).where(Person.slack_user_id == slack_user_id).with_for_update()
+    person = session.exec(locked).first()
+    name = " ".join((name or "").split())[:120]
+    if person is None or not name or name == slack_user_id:
+        return person
+    if not has_placeholder_name(person, handle=handle):
+        return person
+    with audit.audited(session, person, actor=SLACK_PROFILE, action="name from Slack", now=now):
+        person.name = name
     return person
 
 

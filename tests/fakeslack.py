@@ -108,6 +108,8 @@ class FakeSlack:
         """Seconds to wait before every answer, for latency-sensitive benchmarks."""
         self.users: dict[str, Json] = {}
         """Overrides for users.info, e.g. ``fake.users["U1"] = {"real_name": "Ann Lee"}``."""
+        self.socket_mode_url: str | None = None
+        """The websocket URL apps.connections.open hands out: a test's Socket Mode server."""
         self._cond = threading.Condition()
         self._calls: list[Call] = []
         self._faults: dict[str, _Fault] = {}
@@ -120,6 +122,7 @@ class FakeSlack:
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._handlers: dict[str, Callable[[Json], Json]] = {
+            "apps.connections.open": self._apps_connections_open,
             "auth.test": self._auth_test,
             "chat.postMessage": self._chat_post_message,
             "chat.update": self._chat_update,
@@ -427,6 +430,11 @@ class FakeSlack:
             "bot_id": BOT_ID,
             "is_enterprise_install": False,
         }
+
+    def _apps_connections_open(self, args: Json) -> Json:
+        if self.socket_mode_url is None:
+            return {"ok": False, "error": "fake_has_no_socket_mode_url"}
+        return {"ok": True, "url": self.socket_mode_url}
 
     def _chat_post_message(self, args: Json) -> Json:
         channel = _channel_for(args.get("channel", ""))

@@ -46,8 +46,10 @@ Json = dict[str, Any]
 class TrackingExecutor(ThreadPoolExecutor):
     """Runs the app's lazy listeners and lets a test wait until they have all finished."""
 
+    WORKERS = 4
+
     def __init__(self) -> None:
-        super().__init__(max_workers=4, thread_name_prefix="lazy")
+        super().__init__(max_workers=self.WORKERS, thread_name_prefix="lazy")
         self._lock = threading.Lock()
         self._futures: list[Future[Any]] = []
 

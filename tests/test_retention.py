@@ -1,7 +1,9 @@
 """After GOLIVE_RETENTION_DAYS from closure, an issue's free text is removed and the governance
 skeleton stays: the issue, its dates and status, and an audit trail that says what went and
-shows the removed text as removed (the trail itself stays append-only)."""
+shows the removed text as removed (the trail itself stays append-only). Board decisions and
+stored messages that quoted the text keep everything but the quote."""
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -11,16 +13,17 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import select
 
 from schedules.jobs import run_job
-from store import exports, issues
+from store import decisions, exports, issues, phases
 from store.db import session_scope
-from store.enums import Impact, IssueCategory, IssueStatus, Urgency, Workaround
-from store.models import AuditEvent, Control, Issue
-from store.retention import PURGED_TEXT, purge
+from store.decisions import NewDecision
+from store.enums import DecisionKind, Impact, IssueCategory, IssueStatus, Phase, Urgency, Workaround
+from store.models import AuditEvent, Control, Decision, Issue
+from store.retention import PURGED_TEXT, QUOTES_PER_SCAN, RETENTION, purge
 from store.schema import alembic_config, current_revision, head_revision, upgrade
 from tests.conftest import START
 from tests.reliability import tally
 from tests.schedules_world import settings
-from tests.world import World, build_world
+from tests.world import PROJECT_CHANNEL, World, build_world
 
 SUITE = "retention"
 DAY = timedelta(days=1)
@@ -63,7 +66,7 @@ def test_closed_issue_past_the_period_loses_its_text_and_keeps_its_skeleton(engi
     old = closed_issue(engine, world, closed_at=START - 40 * DAY)
     recent = closed_issue(engine, world, closed_at=START - 5 * DAY)
     with session_scope(engine) as session:
-        assert purge(session, now=START, days=30) == 1
+        assert purge(session, now=START, days=30).issues == 1
     with session_scope(engine) as session:
         by_ref = {i.ref: i for i in session.exec(select(Issue))}
         gone, kept = by_ref[old], by_ref[recent]
@@ -89,12 +92,12 @@ def test_closed_issue_past_the_period_loses_its_text_and_keeps_its_skeleton(engi
 def test_purge_is_done_once_and_zero_days_keeps_everything(engine, world):
     closed_issue(engine, world, closed_at=START - 400 * DAY)
     with session_scope(engine) as session:
-        assert purge(session, now=START, days=0) == 0
+        assert purge(session, now=START, days=0).issues == 0
         assert session.exec(select(Issue)).one().description == WHAT
     with session_scope(engine) as session:
-        assert purge(session, now=START, days=365) == 1
+        assert purge(session, now=START, days=365).issues == 1
     with session_scope(engine) as session:
-        assert purge(session, now=START + DAY, days=365) == 0
+        assert purge(session, now=START + DAY, days=365).issues == 0
         purged = session.exec(select(AuditEvent).where(AuditEvent.action == "purged")).all()
     assert len(purged) == 2  # the issue and its immediate control, once each
     tally(SUITE, cases=3)
@@ -209,3 +212,210 @@ def test_downgrading_below_0005_restores_the_strict_trail_and_upgrading_relaxes_
     with pytest.raises(DBAPIError, match="append-only"), session_scope(engine) as session:
         session.execute(text("DELETE FROM audit_event WHERE entity_ref = :r"), {"r": ref})
     tally(SUITE, cases=3)
+
+
+# Longer than the digest shows (so it is clipped there), with an "&" the digest escapes.
+QUOTED = (
+    "Rowan wing eMAR tablet logged out mid-round & would not accept the PIN again, "
+    "so the 12:00 medicines for three residents were signed on paper an hour late"
+)
+CHECK = "Second nurse countersigns every paper entry"
+KEPT_CHECK = "Fluid charts kept on paper by the nurse in charge"
+KEPT = "Chart templates missing the fluid balance section in Birch wing"
+DECISION_ON_GONE = f'Accept the supplier fix. The report said "{QUOTED}". All clean now.'
+DECISION_ON_KEPT = f"Escalate to the supplier: {KEPT}; board to review on Friday"
+SHARED = "Paper MAR until the tablet is replaced"  # both issues' workaround, word for word
+DECISION_CROSS = f"Same root cause as before ({QUOTED}); {SHARED}"
+FRAGMENTS = ("Rowan wing", "logged out mid-round", "signed on paper an hour late", CHECK)
+
+
+def reported(engine, world: World, *, description: str, control: str, at) -> str:
+    """An urgent medication issue at Oakwood, so daily digests quote it while it is open."""
+    with session_scope(engine) as session:
+        report = issues.IssueReport(
+            service_id=world.oakwood.id,
+            category=IssueCategory.MEDICATION,
+            description=description,
+            impact=Impact.SOME,
+            urgency=Urgency.URGENT,
+            workaround=Workaround.SAFE,
+            workaround_detail=SHARED,
+        )
+        issue, _ = issues.report_issue(
+            session, reporter=session.merge(world.staff), report=report, now=at
+        )
+        issues.add_immediate_control(
+            session,
+            actor=session.merge(world.manager),
+            ref=issue.ref,
+            description=control,
+            now=at,
+        )
+        return issue.ref
+
+
+def decide(engine, world: World, ref: str, summary: str, *, at) -> int:
+    with session_scope(engine) as session:
+        decision = decisions.record_decision(
+            session,
+            actor=session.merge(world.board_member),
+            data=NewDecision(kind=DecisionKind.ACCEPT, summary=summary),
+            issue=issues.get_issue(session, ref),
+            now=at,
+        )
+        session.flush()
+        assert decision.id is not None
+        return decision.id
+
+
+def readable(payload: str) -> str:
+    """A stored payload (valid JSON) as the text people would read."""
+    return json.dumps(json.loads(payload), ensure_ascii=False)
+
+
+def quotes_gone(value: object) -> bool:
+    text = str(value)
+    return not any(f in text or f.replace("&", "&amp;") in text for f in FRAGMENTS)
+
+
+def test_quotes_in_decisions_and_digests_go_and_the_records_stay(engine, world):
+    with session_scope(engine) as session:
+        phases.set_phase(
+            session, actor=world.project_lead, phase=Phase.GO_LIVE, now=START - 45 * DAY
+        )
+    gone = reported(engine, world, description=QUOTED, control=CHECK, at=START - 42 * DAY)
+    kept = reported(engine, world, description=KEPT, control=KEPT_CHECK, at=START - 42 * DAY)
+    recent = closed_issue(engine, world, closed_at=START - 5 * DAY)
+    summary = run_job("daily_digest", engine=engine, settings=settings(), at=START - 41 * DAY)
+    assert "daily_digest" in summary and "not run" not in summary
+    on_gone = decide(engine, world, gone, DECISION_ON_GONE, at=START - 41 * DAY)
+    on_kept = decide(engine, world, kept, DECISION_ON_KEPT, at=START - 41 * DAY)
+    cross = decide(engine, world, kept, DECISION_CROSS, at=START - 41 * DAY)
+    with session_scope(engine) as session:
+        manager = session.merge(world.manager)
+        day = START - 40 * DAY
+        issues.set_correction(
+            session,
+            actor=manager,
+            ref=gone,
+            action="Supplier re-enrolled the tablets",
+            due=None,
+            now=day,
+        )
+        issues.resolve(session, actor=manager, ref=gone, now=day)
+        issues.close(session, actor=manager, ref=gone, evidence="Five rounds on eMAR", now=day)
+    [digest] = [r for r in rows(engine, "outbox") if r["channel"] == PROJECT_CHANNEL]
+    assert digest["notice"] == "digest" and str(digest["subject"]).startswith("daily_digest")
+    posted = readable(digest["payload"])
+    assert not quotes_gone(posted), "the digest must quote the issue to begin with"
+    assert f"{gone}* Oakwood House · Medication or eMAR: Rowan wing eMAR tablet" in posted
+    assert "&amp; would not accept" in posted  # escaped for mrkdwn
+    assert "signed on paper an hour late" not in posted  # clipped
+    assert f"Immediate control: {CHECK} (in progress)" in posted
+    outbox_before = {r["id"]: r for r in rows(engine, "outbox")}
+    events_before = {r["id"]: r for r in rows(engine, "audit_event")}
+
+    summary = run_job("retention", engine=engine, settings=settings(retention_days=30), at=START)
+    assert "free text removed from 1 closed issue older than 30 days" in summary
+    assert "quotes of it removed from 2 decisions and 1 stored message" in summary
+
+    by_id = {r["id"]: r for r in rows(engine, "decision")}
+    assert by_id[on_gone]["summary"] == (
+        f'Accept the supplier fix. The report said "{PURGED_TEXT}". All clean now.'
+    )
+    # the shared workaround is still the kept issue's text: its copy stays
+    assert by_id[cross]["summary"] == f"Same root cause as before ({PURGED_TEXT}); {SHARED}"
+    assert by_id[on_kept]["summary"] == DECISION_ON_KEPT
+    outbox_after = {r["id"]: r for r in rows(engine, "outbox")}
+    text = readable(outbox_after[digest["id"]]["payload"])
+    assert f"{gone}* Oakwood House · Medication or eMAR: {PURGED_TEXT}" in text
+    assert f"{kept}* Oakwood House · Medication or eMAR: {KEPT}" in text
+    assert f"Immediate control: {PURGED_TEXT} (in progress)" in text
+    assert f"Immediate control: {KEPT_CHECK} (in progress)" in text
+    changed = {i for i, row in outbox_after.items() if row != outbox_before[i]}
+    thread = {i for i, row in outbox_before.items() if row["notice"] == "issue_change"}
+    gone_thread = {i for i in thread if outbox_before[i]["subject"] == gone}
+    assert changed == {digest["id"], *gone_thread}
+    assert any(
+        "Three rounds clean" in str(outbox_after[i]["payload"]) for i in thread - gone_thread
+    )
+    with session_scope(engine) as session:
+        by_ref = {i.ref: i for i in session.exec(select(Issue))}
+        assert by_ref[kept].description == KEPT and by_ref[recent].description == WHAT
+        assert by_ref[gone].description == PURGED_TEXT
+        trail = exports.audit_trail(session)
+    for table in ("decision", "outbox", "audit_event", "issue", "control", "verification"):
+        for row in rows(engine, table):
+            assert quotes_gone(row.values()), (table, row)
+    assert all(quotes_gone(row.values()) for row in trail)
+
+    events = rows(engine, "audit_event")
+    purged = [e for e in events if e["action"] == "purged" and e["id"] not in events_before]
+    decision_events = {e["entity_ref"]: e for e in purged if e["entity"] == "decision"}
+    assert set(decision_events) == {f"decision#{on_gone}", f"decision#{cross}"}
+    assert decision_events[f"decision#{on_gone}"]["field"] == "summary"
+    assert decision_events[f"decision#{on_gone}"]["new_value"] == by_id[on_gone]["summary"]
+    assert decision_events[f"decision#{on_gone}"]["actor_name"] == RETENTION.name
+    [message_event] = [e for e in purged if e["entity"] == "outbox"]
+    assert message_event["entity_ref"] == f"outbox#{digest['id']}"
+    assert message_event["new_value"] == "payload"
+    created = {
+        e["entity_id"]: e["new_value"]
+        for e in events
+        if e["entity"] == "decision" and e["field"] == "summary" and e["action"] == "created"
+    }
+    assert created == {on_gone: PURGED_TEXT, on_kept: DECISION_ON_KEPT, cross: PURGED_TEXT}
+    shown = [r for r in trail if r["Record"] == f"decision#{on_gone}" and r["Field"] == "summary"]
+    assert [r["New value"] for r in shown] == [PURGED_TEXT, by_id[on_gone]["summary"]]
+    tally(SUITE, cases=4)
+
+
+def test_short_values_are_not_taken_for_quotes(engine, world):
+    with session_scope(engine) as session:
+        phases.set_phase(
+            session, actor=world.project_lead, phase=Phase.GO_LIVE, now=START - 45 * DAY
+        )
+    ref = reported(engine, world, description="Tablet hung", control="Paper", at=START - 42 * DAY)
+    decision = decide(engine, world, ref, "Tablet hung twice; accept", at=START - 41 * DAY)
+    with session_scope(engine) as session:
+        manager = session.merge(world.manager)
+        day = START - 40 * DAY
+        issues.set_correction(session, actor=manager, ref=ref, action="Reset", due=None, now=day)
+        issues.resolve(session, actor=manager, ref=ref, now=day)
+        issues.close(session, actor=manager, ref=ref, evidence="Fine", now=day)
+    with session_scope(engine) as session:
+        done = purge(session, now=START, days=30)
+        assert (done.issues, done.decisions) == (1, 0)
+        assert session.get(Decision, decision).summary == "Tablet hung twice; accept"
+    tally(SUITE, cases=1)
+
+
+def test_a_backlog_of_quotes_is_found_by_reading_each_record_once(engine, world):
+    """More removed values than a few LIKE statements hold: the quotes are still all found."""
+    with session_scope(engine) as session:
+        phases.set_phase(
+            session, actor=world.project_lead, phase=Phase.GO_LIVE, now=START - 45 * DAY
+        )
+    ref = reported(engine, world, description=QUOTED, control=CHECK, at=START - 42 * DAY)
+    checks = [f"{n:03d} spot check of paper MAR in Rowan wing" for n in range(QUOTES_PER_SCAN * 5)]
+    with session_scope(engine) as session:
+        manager = session.merge(world.manager)
+        for check in checks:
+            issues.add_immediate_control(
+                session, actor=manager, ref=ref, description=check, now=START - 42 * DAY
+            )
+    summary = f"Noted {checks[-1]} and {KEPT}"
+    decision = decide(engine, world, ref, summary, at=START - 41 * DAY)
+    with session_scope(engine) as session:
+        manager = session.merge(world.manager)
+        day = START - 40 * DAY
+        issues.set_correction(session, actor=manager, ref=ref, action="Reset", due=None, now=day)
+        issues.resolve(session, actor=manager, ref=ref, now=day)
+        issues.close(session, actor=manager, ref=ref, evidence="Fine", now=day)
+    with session_scope(engine) as session:
+        done = purge(session, now=START, days=30)
+        assert (done.issues, done.decisions) == (1, 1)
+        assert session.get(Decision, decision).summary == f"Noted {PURGED_TEXT} and {KEPT}"
+    for row in rows(engine, "outbox"):
+        assert all(check not in str(row["payload"]) for check in checks), row
+    tally(SUITE, cases=1)
