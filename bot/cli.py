@@ -100,7 +100,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--format",
         choices=EXPORT_FORMATS,
         default="csv",
-        help="csv files, one xlsx workbook, the evidence pack (HTML), or all of them",
+        help=(
+            "csv files, one xlsx workbook (with the audit trail beside it as csv), the "
+            "evidence pack (HTML), or all of them"
+        ),
     )
 
     commissioner = commands.add_parser(
@@ -256,6 +259,8 @@ def cmd_demo(settings: Settings, args: argparse.Namespace, clock: Clock) -> str:
 
 
 def cmd_export(settings: Settings, args: argparse.Namespace, clock: Clock) -> str:
+    """Write the chosen files; the workbook leaves out the audit trail, which is written
+    beside it as a CSV file that the workbook's About sheet names."""
     from bot.evidence import write_exports
 
     engine = _ready_engine(settings, clock)

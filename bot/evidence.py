@@ -415,8 +415,9 @@ def export_files(
     provider: str = "",
     reveal: bool = False,
 ) -> list[tuple[str, bytes, str]]:
-    """The files an export gives, as (file name, bytes, title): ``all`` is the workbook and
-    the evidence pack; ``csv`` is one file per table. Shared by ``/golive export`` and the CLI.
+    """The files an export gives, as (file name, bytes, title): ``xlsx`` is the workbook and
+    the audit trail as CSV beside it, ``all`` those and the evidence pack; ``csv`` is one file
+    per table. Shared by ``/golive export`` and the CLI.
     NHS numbers and dates of birth are masked unless ``reveal`` (store/privacy.py)."""
     if fmt not in EXPORT_FORMATS:
         raise ValueError(f"'{fmt}' is not one of {', '.join(EXPORT_FORMATS)}")
@@ -427,6 +428,9 @@ def export_files(
             session, generated=now, zone=zone, provider=provider, reveal=reveal
         )
         files.append((f"golive-records-{stamp}.xlsx", workbook, "Go-live records (workbook)"))
+        # The audit trail is too long for a sheet worth opening; it travels beside the workbook.
+        name, trail = exports.audit_trail_file(session, generated=now, zone=zone, reveal=reveal)
+        files.append((name, trail, "Go-live audit trail (CSV, goes with the workbook)"))
     if fmt in ("all", "evidence"):
         html = evidence_pack_html(session, now=now, zone=zone, provider=provider)
         html = html if reveal else mask(html)
@@ -434,9 +438,7 @@ def export_files(
             (f"golive-evidence-pack-{stamp}.html", html.encode("utf-8"), "Go-live evidence pack")
         )
     if fmt == "csv":
-        files.extend(
-            (name, data, name) for name, data in exports.csv_files(session, reveal=reveal)
-        )
+        files.extend((name, data, name) for name, data in exports.csv_files(session, reveal=reveal))
     return files
 
 

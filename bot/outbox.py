@@ -106,7 +106,10 @@ class OutboxSender:
     def run_once(self) -> int:
         """Deliver what is due now; returns how many messages were sent."""
         now = self.clock.now()
-        with session_scope(self.engine) as session:
+        # Looks (the due scan, the render) are read-only units: on SQLite a write unit takes the
+        # database's one write lock at BEGIN, and every report being acknowledged would queue
+        # behind the sender while it renders.
+        with session_scope(self.engine, write=False) as session:
             due = [(m.id, m.last_error) for m in outbox.due(session, now=now, limit=self.batch)]
         sent = 0
         for message_id, previous_error in due:
@@ -176,7 +179,7 @@ class OutboxSender:
     # ------------------------------------------------------------------ what to send
 
     def _plan(self, message_id: int) -> _Plan:
-        with session_scope(self.engine) as session:
+        with session_scope(self.engine, write=False) as session:
             message = session.get(OutboxMessage, message_id)
             assert message is not None
             related_key = message.target_key if message.method == Method.UPDATE else None

@@ -1,10 +1,11 @@
 """``/golive export``: the register, logs, review and audit trail as files in Slack.
 
-``/golive export`` sends the XLSX workbook and the evidence pack to the caller's direct
-messages; add ``xlsx``, ``csv``, ``evidence`` or ``all`` to choose, and ``here`` to share them
-in the project or board channel instead (never in any other channel: the records name staff
-and residents' circumstances). Files are built and uploaded after the command is acked, and
-each export is written to the audit trail.
+``/golive export`` sends the XLSX workbook, the audit trail that goes with it (a CSV file: too
+long for a sheet) and the evidence pack to the caller's direct messages; add ``xlsx``, ``csv``,
+``evidence`` or ``all`` to choose, and ``here`` to share them in the project or board channel
+instead (never in any other channel: the records name staff and residents' circumstances).
+Files are built and uploaded after the command is acked, and each export is written to the
+audit trail.
 """
 
 from slack_bolt import App

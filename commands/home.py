@@ -1,6 +1,7 @@
 """The App Home tab, published when it is opened and after each change a person makes."""
 
 import logging
+from datetime import date
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -8,53 +9,50 @@ from slack_sdk import WebClient
 from sqlmodel import Session
 
 from bot.ids import Home
-from bot.views.home import HomeData, home_view
+from bot.views.home import PER_LIST, HomeData, home_view
 from commands.context import Deps, guarded
 from store import controls, issues, people, quiet
 from store.errors import DomainError
-from store.models import Issue, Person, Risk
-from store.permissions import Action, allowed
+from store.models import Person
+from store.permissions import Action, permissions_for
 
 log = logging.getLogger("golive.home")
 
 Json = dict[str, Any]
 
 
-def home_data(session: Session, slack_user_id: str, *, today: Any) -> HomeData:
+def home_data(session: Session, slack_user_id: str, *, today: date) -> HomeData:
+    """Only what the tab shows (the first few of each list and how many more there are), in
+    the same few queries however much the person owns, reported or let run late."""
     person = people.find_person(session, slack_user_id)
     if person is None:
         return HomeData(name=None)
-    owned = issues.list_issues(
-        session, filters=issues.IssueFilter(owner_id=person.id, open_only=True), limit=50
+    assert person.id is not None
+    mine = issues.IssueFilter(owner_id=person.id, open_only=True)
+    theirs = issues.IssueFilter(reporter_id=person.id)
+    owned = issues.list_issues(session, filters=mine, limit=PER_LIST)
+    reported = issues.list_issues(session, filters=theirs, limit=PER_LIST)
+    late = issues.overdue_corrections(session, today=today, owner_id=person.id, limit=PER_LIST)
+    overdue_controls, overdue_control_count = controls.overdue_controls_of(
+        session, owner_id=person.id, today=today, limit=PER_LIST
     )
-    reported = issues.list_issues(
-        session, filters=issues.IssueFilter(reporter_id=person.id), limit=50
-    )
-    late = [i for i in issues.overdue_corrections(session, today=today) if i.owner_id == person.id]
-    overdue_controls = []
-    for control in controls.controls_owned_by(session, person):
-        if control.due_date is None or control.due_date >= today:
-            continue
-        parent = (
-            session.get(Issue, control.issue_id)
-            if control.issue_id
-            else session.get(Risk, control.risk_id)
-        )
-        overdue_controls.append((control, parent.ref if parent is not None else "-"))
-    shown = {i.id: i for i in [*owned, *reported, *late]}
-    can_triage = {
-        issue_id
-        for issue_id, issue in shown.items()
-        if allowed(session, person, Action.TRIAGE_ISSUE, service_id=issue.service_id)
-    }
+    shown = [*owned, *reported, *late]
+    may = permissions_for(session, person)
     return HomeData(
         name=person.name,
         owned=owned,
+        owned_count=issues.count_issues(session, filters=mine),
         reported=reported,
+        reported_count=issues.count_issues(session, filters=theirs),
         overdue_corrections=late,
         overdue_controls=overdue_controls,
-        service_names={s.id: s.name for s in people.list_services(session) if s.id},
-        can_triage={i for i in can_triage if i is not None},
+        overdue_control_count=overdue_control_count,
+        service_names=issues.service_names_of(session, shown),
+        can_triage={
+            issue.id
+            for issue in shown
+            if issue.id is not None and may.allows(Action.TRIAGE_ISSUE, service_id=issue.service_id)
+        },
         quiet_hours=quiet_text(session, person),
     )
 

@@ -28,31 +28,41 @@ def render_slipped(
 
 def escalate_slipped_controls(session: Session, window: Window, settings: ScheduleSettings) -> int:
     """Post each control delayed past the threshold to the board channel; the escalation key
-    holds it to one post per control."""
+    holds it to one post per control. The keys already escalated are read once, so a steady
+    sweep over long-slipped controls writes nothing."""
     channel = channel_for_job(session, Job.ESCALATION, settings)
     if not channel:
         return 0
-    posted = 0
-    for control in care.slipped_controls(
-        session, threshold_days=settings.control_delay_escalation_days
-    ):
-        key = f"escalation:{BOARD}:{control.ref}"
-        created = escalations.record(
-            session,
-            key=key,
-            level=BOARD,
-            kind=CONTROL_KIND,
-            item_id=control.id,
-            ref=control.ref,
-            reason=f"Delayed {control.days} days past its first due date",
-            recipient=channel,
-            post_key=key,
-            fingerprint="",
-            now=window.now,
+    slipped = {
+        f"escalation:{BOARD}:{control.ref}": control
+        for control in care.slipped_controls(
+            session, threshold_days=settings.control_delay_escalation_days
         )
-        if created:
-            outbox.enqueue(
-                session,
+    }
+    done = escalations.recorded_keys(session, list(slipped))
+    new = {key: control for key, control in slipped.items() if key not in done}
+    escalations.record_many(
+        session,
+        [
+            escalations.escalation_row(
+                key=key,
+                level=BOARD,
+                kind=CONTROL_KIND,
+                item_id=control.id,
+                ref=control.ref,
+                reason=f"Delayed {control.days} days past its first due date",
+                recipient=channel,
+                post_key=key,
+                fingerprint="",
+                now=window.now,
+            )
+            for key, control in new.items()
+        ],
+    )
+    posted = outbox.enqueue_many(
+        session,
+        [
+            outbox.message_row(
                 key=key,
                 method=Method.POST,
                 notice=Notice.DIGEST,
@@ -61,5 +71,7 @@ def escalate_slipped_controls(session: Session, window: Window, settings: Schedu
                 payload=render_slipped(control, window, settings).payload(),
                 now=window.now,
             )
-            posted += 1
-    return posted
+            for key, control in new.items()
+        ],
+    )
+    return len(posted)

@@ -104,6 +104,7 @@ def _issues(session: Session, window: Window, settings: ScheduleSettings) -> Iss
         today=window.today,
         theme_days=settings.theme_window_days,
         theme_min=settings.theme_min_issues,
+        shown=LIST_LIMIT,
         oldest=OLDEST,
     )
 
@@ -161,7 +162,9 @@ def _services(session: Session, window: Window, settings: ScheduleSettings) -> l
 
 def register_review(session: Session, window: Window, settings: ScheduleSettings) -> Rendered:
     """The weekly board review, or the monthly post-implementation review."""
-    facts = register_facts(session, start=window.start, end=window.end, today=window.today)
+    facts = register_facts(
+        session, start=window.start, end=window.end, today=window.today, shown=LIST_LIMIT
+    )
     monthly = window.job == Job.MONTHLY_REVIEW
     template = "monthly_review.j2" if monthly else "board_review.j2"
     zone = zone_of(settings)

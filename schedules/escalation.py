@@ -22,9 +22,15 @@ from schedules.reminders import KIND_LABELS
 from schedules.render import Rendered, render
 from store import escalations, outbox
 from store.escalations import BOARD, MANAGER, BoardItem
-from store.models import Person
+from store.models import Escalation, Person
 from store.outbox import Method, Notice
-from store.reminders import ItemKind, overdue_items, unacknowledged
+from store.reminders import (
+    ItemKind,
+    OverdueItem,
+    Unacknowledged,
+    overdue_items,
+    unacknowledged,
+)
 
 
 def board_post_key(ref: str) -> str:
@@ -48,8 +54,14 @@ def render_board_post(item: BoardItem, escalated_at: Any) -> Rendered:
     return render("escalation_board.j2", item=view, decision_action=DECISION_OPEN_ACTION)
 
 
+def _manager_key(row: Unacknowledged, user: str) -> str:
+    """One escalation per item, overdue date and manager."""
+    return f"escalation:{MANAGER}:{row.kind}:{row.item_id}:{row.due}:{user}"
+
+
 def escalate_to_managers(session: Session, window: Window, settings: ScheduleSettings) -> int:
-    """Level one; the number of items newly raised."""
+    """Level one; the number of items newly raised. The escalations already recorded are
+    read at once, so a sweep with nothing new writes nothing."""
     quiet = unacknowledged(session, at_least=settings.reminders_before_escalation)
     if not quiet:
         return 0
@@ -63,21 +75,29 @@ def escalate_to_managers(session: Session, window: Window, settings: ScheduleSet
             select(Person).where(col(Person.id).in_({row.person_id for row in quiet}))
         )
     }
-    letters: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    raised = 0
+    raised: list[tuple[Unacknowledged, OverdueItem]] = []
     for row in quiet:
         current = still_overdue.get((str(row.kind), row.item_id))
-        if current is None or current[0] != row.person_id or current[1].due != row.due:
+        if current is not None and current[0] == row.person_id and current[1].due == row.due:
+            raised.append((row, current[1]))
+    managers = escalations.managers_for_owners(
+        session, {(item.service_id, row.person_id) for row, item in raised}
+    )
+    candidates = [
+        (_manager_key(row, manager.slack_user_id), manager.slack_user_id, row, item)
+        for row, item in raised
+        for manager in managers[(item.service_id, row.person_id)]
+    ]
+    recorded = escalations.recorded_keys(session, [key for key, _, _, _ in candidates])
+    letters: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    rows = []
+    for key, user, row, item in candidates:
+        if key in recorded:
             continue
-        item = current[1]
+        recorded.add(key)
         owner = people[row.person_id]
-        for manager in escalations.managers_for(
-            session, service_id=item.service_id, owner_id=row.person_id
-        ):
-            user = manager.slack_user_id
-            key = f"escalation:{MANAGER}:{row.kind}:{row.item_id}:{row.due}:{user}"
-            created = escalations.record(
-                session,
+        rows.append(
+            escalations.escalation_row(
                 key=key,
                 level=MANAGER,
                 kind=str(row.kind),
@@ -89,67 +109,86 @@ def escalate_to_managers(session: Session, window: Window, settings: ScheduleSet
                 fingerprint="",
                 now=window.now,
             )
-            if created:
-                raised += 1
-                letters[user].append(
-                    {
-                        "ref": row.ref,
-                        "kind_label": KIND_LABELS[ItemKind(row.kind)],
-                        "text": item.text,
-                        "owner": owner.name,
-                        "due": item.due,
-                        "count": row.count,
-                    }
-                )
-    for user, items in letters.items():
-        rendered = render(
-            "escalation_manager.j2",
-            items=items,
-            before_escalation=settings.reminders_before_escalation,
         )
-        outbox.enqueue(
-            session,
-            key=f"escalation:{MANAGER}:{window.period}:{user}",
-            method=Method.DM,
-            notice=Notice.DIGEST,
-            user=user,
-            subject=f"escalation:{window.period}",
-            payload=rendered.payload(),
-            now=window.now,
+        letters[user].append(
+            {
+                "ref": row.ref,
+                "kind_label": KIND_LABELS[ItemKind(row.kind)],
+                "text": item.text,
+                "owner": owner.name,
+                "due": item.due,
+                "count": row.count,
+            }
         )
-    return raised
+    escalations.record_many(session, rows)
+    outbox.enqueue_many(
+        session,
+        [
+            outbox.message_row(
+                key=f"escalation:{MANAGER}:{window.period}:{user}",
+                method=Method.DM,
+                notice=Notice.DIGEST,
+                user=user,
+                subject=f"escalation:{window.period}",
+                payload=render(
+                    "escalation_manager.j2",
+                    items=items,
+                    before_escalation=settings.reminders_before_escalation,
+                ).payload(),
+                now=window.now,
+            )
+            for user, items in letters.items()
+        ],
+    )
+    return len(rows)
 
 
 def escalate_to_board(
     session: Session, window: Window, settings: ScheduleSettings
 ) -> tuple[int, int]:
-    """Level two; (items newly posted, posts updated)."""
+    """Level two; (items newly posted, posts updated). The board escalations are read once
+    and each item built once, both to post the items newly due and to refresh the posts of
+    items that changed, so a steady sweep (nothing newly due, nothing changed) writes
+    nothing."""
     channel = channel_for_job(session, Job.ESCALATION, settings)
     if not channel:
         return 0, 0
     threshold = timedelta(hours=escalation_hours(settings, window.phase))
-    posted = 0
-    for item in escalations.due_for_board(
-        session, now=window.now, today=window.today, threshold=threshold
-    ):
-        key = board_post_key(item.ref)
-        created = escalations.record(
-            session,
-            key=key,
-            level=BOARD,
-            kind=item.kind,
-            item_id=item.id,
-            ref=item.ref,
-            reason=item.reason,
-            recipient=channel,
-            post_key=key,
-            fingerprint=item.fingerprint,
-            now=window.now,
-        )
-        if created:
-            outbox.enqueue(
-                session,
-                key=key,
+    existing = escalations.escalations(session, level=BOARD)
+    ids: dict[str, list[int]] = defaultdict(list)
+    for row in existing:
+        ids[row.item_kind].append(row.item_id)
+    items = escalations.board_items(session, today=window.today, threshold=threshold, ids=ids)
+    posted_keys = {row.key for row in existing}
+    due = [
+        item
+        for item in items.values()
+        if escalations.due_for_board(item, now=window.now, threshold=threshold)
+        and board_post_key(item.ref) not in posted_keys
+    ]
+    escalations.record_many(
+        session,
+        [
+            escalations.escalation_row(
+                key=board_post_key(item.ref),
+                level=BOARD,
+                kind=item.kind,
+                item_id=item.id,
+                ref=item.ref,
+                reason=item.reason,
+                recipient=channel,
+                post_key=board_post_key(item.ref),
+                fingerprint=item.fingerprint,
+                now=window.now,
+            )
+            for item in due
+        ],
+    )
+    posted = outbox.enqueue_many(
+        session,
+        [
+            outbox.message_row(
+                key=board_post_key(item.ref),
                 method=Method.POST,
                 notice=Notice.DIGEST,
                 channel=channel,
@@ -157,47 +196,47 @@ def escalate_to_board(
                 payload=render_board_post(item, window.now).payload(),
                 now=window.now,
             )
-            posted += 1
-    return posted, _update_board_posts(session, window, threshold)
+            for item in due
+        ],
+    )
+    return len(posted), _update_board_posts(session, window, existing, items)
 
 
-def _update_board_posts(session: Session, window: Window, threshold: timedelta) -> int:
-    """Refresh each board post whose item has changed since it was last shown."""
-    rows = escalations.escalations(session, level=BOARD)
-    if not rows:
-        return 0
-    ids: dict[str, list[int]] = defaultdict(list)
-    for row in rows:
-        ids[row.item_kind].append(row.item_id)
-    items = {
-        (item.kind, item.id): item
-        for item in escalations.risk_items(
-            session, today=window.today, threshold=threshold, ids=ids["risk"]
-        )
-        + escalations.issue_items(
-            session, today=window.today, threshold=threshold, ids=ids["issue"]
-        )
-    }
-    updated = 0
-    for row in rows:
-        item = items.get((row.item_kind, row.item_id))
-        if item is None or item.fingerprint == row.fingerprint:
-            continue
-        outbox.enqueue(
-            session,
-            key=f"{row.post_key}:update:{window.period}",
-            method=Method.UPDATE,
-            notice=Notice.DIGEST,
-            target_key=row.post_key,
-            subject=item.ref,
-            payload=render_board_post(item, row.escalated_at).payload(),
-            now=window.now,
-        )
+def _update_board_posts(
+    session: Session,
+    window: Window,
+    rows: list[Escalation],
+    items: dict[tuple[str, int], BoardItem],
+) -> int:
+    """Refresh each board post whose item has changed since it was last shown. ``rows`` are
+    the board escalations recorded before this sweep: one posted in it shows its item as it
+    stands, so has nothing to refresh."""
+    changed = [
+        (row, item)
+        for row in rows
+        if (item := items.get((row.item_kind, row.item_id))) is not None
+        and item.fingerprint != row.fingerprint
+    ]
+    outbox.enqueue_many(
+        session,
+        [
+            outbox.message_row(
+                key=f"{row.post_key}:update:{window.period}",
+                method=Method.UPDATE,
+                notice=Notice.DIGEST,
+                target_key=row.post_key,
+                subject=item.ref,
+                payload=render_board_post(item, row.escalated_at).payload(),
+                now=window.now,
+            )
+            for row, item in changed
+        ],
+    )
+    for row, item in changed:
         escalations.update_state(
             session, row, fingerprint=item.fingerprint, resolved=item.resolved, now=window.now
         )
-        updated += 1
-    return updated
+    return len(changed)
 
 
 def run_escalation(session: Session, window: Window, settings: ScheduleSettings) -> str:

@@ -7,9 +7,10 @@ the escalation job; these queries say which.
 """
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 
 from sqlalchemy import func
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from store import audit
@@ -25,6 +26,7 @@ from store.enums import (
 )
 from store.errors import PermissionDenied, ValidationError
 from store.models import (
+    RISK_PREFIX,
     Control,
     ControlUpdate,
     Issue,
@@ -57,51 +59,78 @@ class RescoreDue:
 
 
 def rescores_due(session: Session, *, today: date) -> list[RescoreDue]:
-    query = (
-        select(ControlUpdate, Control, Risk)
+    """Open risks whose control was last marked ineffective after the risk was last scored:
+    each risk once, with its latest such marking, in the order the risks were first flagged.
+
+    The latest marking per risk is picked in SQL and only those still due are read, so the
+    board review costs the same whatever the history of control updates."""
+    risk_id = col(Control.risk_id)
+    ranked = (
+        sa_select(
+            col(ControlUpdate.id).label("update_id"),
+            risk_id.label("risk_id"),
+            func.row_number()
+            .over(
+                partition_by=risk_id,
+                order_by=(col(ControlUpdate.updated_at).desc(), col(ControlUpdate.id).desc()),
+            )
+            .label("latest"),
+            func.min(col(ControlUpdate.updated_at)).over(partition_by=risk_id).label("first_at"),
+            func.first_value(col(ControlUpdate.id))
+            .over(
+                partition_by=risk_id,
+                order_by=(col(ControlUpdate.updated_at), col(ControlUpdate.id)),
+            )
+            .label("first_id"),
+        )
         .join(Control, col(Control.id) == ControlUpdate.control_id)
         .join(Risk, col(Risk.id) == Control.risk_id)
-        .where(ControlUpdate.new_status == ControlStatus.INEFFECTIVE)
+        .where(col(ControlUpdate.new_status) == ControlStatus.INEFFECTIVE)
         .where(col(Risk.status).in_(list(OPEN_RISKS)))
-        .order_by(col(ControlUpdate.updated_at), col(ControlUpdate.id))
+        .subquery()
     )
-    latest: dict[int, tuple[ControlUpdate, Control, Risk]] = {}
-    for update, control, risk in session.exec(query):
-        assert risk.id is not None
-        latest[risk.id] = (update, control, risk)
-    if not latest:
-        return []
-    scored = dict(
-        session.exec(
-            select(RiskAssessment.risk_id, func.max(RiskAssessment.assessed_at))
-            .where(col(RiskAssessment.risk_id).in_(list(latest)))
-            .group_by(col(RiskAssessment.risk_id))
-        ).all()
-    )
-    due = []
-    for risk_id, (update, control, risk) in latest.items():
-        last = scored.get(risk_id)
-        if last is not None and _aware(last) > update.updated_at:
-            continue
-        due.append(
-            RescoreDue(
-                risk_ref=risk.ref,
-                risk_title=risk.title,
-                band=band_for(risk.score).label.lower() if risk.score else "unscored",
-                control_ref=control.ref,
-                control=control.description,
-                note=update.note,
-                marked_at=update.updated_at,
-                review_by=risk.review_date,
-                overdue=risk.review_date is not None and risk.review_date < today,
-            )
+    rescored = (
+        select(RiskAssessment.id)
+        .where(
+            col(RiskAssessment.risk_id) == ranked.c.risk_id,
+            col(RiskAssessment.assessed_at) > col(ControlUpdate.updated_at),
         )
-    return due
-
-
-def _aware(moment: datetime) -> datetime:
-    """max() over a column comes back without its zone on SQLite."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+        .exists()
+    )
+    query = (
+        sa_select(
+            col(Risk.number),
+            col(Risk.title),
+            col(Risk.score),
+            col(Risk.review_date),
+            col(Control.id),
+            col(Control.description),
+            col(ControlUpdate.note),
+            col(ControlUpdate.updated_at),
+        )
+        .select_from(ranked)
+        .join(ControlUpdate, col(ControlUpdate.id) == ranked.c.update_id)
+        .join(Control, col(Control.id) == ControlUpdate.control_id)
+        .join(Risk, col(Risk.id) == ranked.c.risk_id)
+        .where(ranked.c.latest == 1, ~rescored)
+        .order_by(ranked.c.first_at, ranked.c.first_id)
+    )
+    return [
+        RescoreDue(
+            risk_ref=f"{RISK_PREFIX}{number:03d}",
+            risk_title=title,
+            band=band_for(score).label.lower() if score else "unscored",
+            control_ref=f"C-{control_id}",
+            control=description,
+            note=note,
+            marked_at=marked_at,
+            review_by=review_date,
+            overdue=review_date is not None and review_date < today,
+        )
+        for number, title, score, review_date, control_id, description, note, marked_at in (
+            session.execute(query)
+        )
+    ]
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,8 @@
 
 from datetime import date, datetime, timedelta
 
+from sqlalchemy import ColumnElement, and_, func
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from store import audit, outbox, verification
@@ -313,3 +315,37 @@ def owe_assignment_notice(
 
 def risk_of(session: Session, control: Control) -> Risk | None:
     return None if control.risk_id is None else session.get(Risk, control.risk_id)
+
+
+def _overdue_controls_of(owner_id: int, today: date) -> ColumnElement[bool]:
+    return and_(
+        col(Control.owner_id) == owner_id,
+        col(Control.status).in_(list(OPEN_CONTROL_STATUSES)),
+        col(Control.due_date) < today,
+    )
+
+
+def overdue_controls_of(
+    session: Session, *, owner_id: int, today: date, limit: int
+) -> tuple[list[tuple[Control, str]], int]:
+    """The first ``limit`` of a person's open controls past their due date, each with the
+    reference of the risk or issue it belongs to, and how many there are in all: two
+    queries however many they own (a risk's controls and an issue's immediate ones alike)."""
+    risk = aliased(Risk)
+    issue = aliased(Issue)
+    query = (
+        select(Control, risk, issue)
+        .join(risk, col(risk.id) == Control.risk_id, isouter=True)
+        .join(issue, col(issue.id) == Control.issue_id, isouter=True)
+        .where(_overdue_controls_of(owner_id, today))
+        .order_by(col(Control.due_date), col(Control.id))
+        .limit(limit)
+    )
+    shown = [
+        (control, parent.ref if (parent := parent_risk or parent_issue) is not None else "-")
+        for control, parent_risk, parent_issue in session.exec(query)
+    ]
+    total = session.exec(
+        select(func.count()).select_from(Control).where(_overdue_controls_of(owner_id, today))
+    ).one()
+    return shown, total

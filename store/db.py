@@ -1,5 +1,8 @@
 """The database engine and the one way to open a unit of work."""
 
+import os
+import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,6 +17,19 @@ from store.errors import DomainError
 
 SUPPORTED = ("sqlite", "postgresql")
 READ_ONLY = "golive_read_only"
+BUSY_SECONDS = 15
+# Per SQLite engine, the lock its writers in this process queue on (see session_scope).
+_WRITERS: weakref.WeakKeyDictionary[Engine, threading.RLock] = weakref.WeakKeyDictionary()
+
+
+def _fresh_writer_locks() -> None:
+    """A forked child starts with every lock free: one held by a parent's thread at the
+    fork would otherwise never be released in the child."""
+    for engine in list(_WRITERS):
+        _WRITERS[engine] = threading.RLock()
+
+
+os.register_at_fork(after_in_child=_fresh_writer_locks)
 
 
 class DatabaseUrlError(DomainError):
@@ -55,9 +71,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         else:
             Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": 15}, **kwargs
+            url, connect_args={"check_same_thread": False, "timeout": BUSY_SECONDS}, **kwargs
         )
         _configure_sqlite(engine, wal=not memory)
+        _WRITERS[engine] = threading.RLock()
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
@@ -72,7 +89,7 @@ def _configure_sqlite(engine: Engine, *, wal: bool) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=15000")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_SECONDS * 1000}")
         if wal:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
@@ -92,15 +109,28 @@ def session_scope(engine: Engine, *, write: bool = True) -> Iterator[Session]:
 
     ``write=False`` declares a look that changes nothing; on SQLite it then waits for no
     writer. Writing in such a unit fails rather than racing another writer.
+
+    On SQLite a process's writers also queue on a lock of their own before BEGIN IMMEDIATE:
+    SQLite's busy handler polls, sleeping up to 100 ms between looks once several writers
+    wait, so a report's one-commit unit would wait far longer than the commit it queues
+    behind; the lock hands over the moment the writer ahead finishes. (Writers in other
+    processes still meet at SQLite's lock and its busy timeout.)
     """
-    session = Session(engine, expire_on_commit=False)
-    if not write:
-        session.connection(execution_options={READ_ONLY: True})
+    writers = _WRITERS.get(engine) if write else None
+    # After the busy timeout a writer goes on to SQLite's own lock, as it did without this one.
+    queued = writers.acquire(timeout=BUSY_SECONDS) if writers is not None else False
     try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+        session = Session(engine, expire_on_commit=False)
+        if not write:
+            session.connection(execution_options={READ_ONLY: True})
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
     finally:
-        session.close()
+        if writers is not None and queued:
+            writers.release()

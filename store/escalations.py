@@ -10,6 +10,7 @@ import hashlib
 from collections import Counter as Tally
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import or_
 from sqlalchemy.orm import aliased
@@ -17,7 +18,7 @@ from sqlmodel import Session, col, select
 
 from store.digests import HIGH_SCORE, ControlLine, controls_by
 from store.enums import OPEN_ISSUE_STATUSES, Impact, RiskStatus, Role, Urgency
-from store.inserts import insert_if_absent
+from store.inserts import insert_if_absent, insert_many_if_absent, present_keys
 from store.models import Control, Decision, Escalation, Issue, Person, Risk, RiskAssessment, Service
 from store.people import holders
 from store.scoring import band_for
@@ -25,6 +26,35 @@ from store.scoring import band_for
 MANAGER = "manager"
 BOARD = "board"
 OPEN_RISK_STATUSES = (RiskStatus.OPEN, RiskStatus.ESCALATED)
+
+
+def escalation_row(
+    *,
+    key: str,
+    level: str,
+    kind: str,
+    item_id: int,
+    ref: str,
+    reason: str,
+    recipient: str,
+    post_key: str,
+    fingerprint: str,
+    now: datetime,
+) -> dict[str, Any]:
+    """An escalation as it is recorded, for ``record`` and ``record_many``."""
+    return {
+        "key": key,
+        "level": level,
+        "item_kind": kind,
+        "item_id": item_id,
+        "item_ref": ref,
+        "reason": reason,
+        "recipient": recipient[:40],
+        "post_key": post_key,
+        "fingerprint": fingerprint,
+        "escalated_at": now,
+        "updated_at": now,
+    }
 
 
 def record(
@@ -42,23 +72,31 @@ def record(
     now: datetime,
 ) -> bool:
     """Escalate once: False if this item was already escalated at this level."""
-    return insert_if_absent(
-        session,
-        Escalation,
-        {
-            "key": key,
-            "level": level,
-            "item_kind": kind,
-            "item_id": item_id,
-            "item_ref": ref,
-            "reason": reason,
-            "recipient": recipient[:40],
-            "post_key": post_key,
-            "fingerprint": fingerprint,
-            "escalated_at": now,
-            "updated_at": now,
-        },
+    row = escalation_row(
+        key=key,
+        level=level,
+        kind=kind,
+        item_id=item_id,
+        ref=ref,
+        reason=reason,
+        recipient=recipient,
+        post_key=post_key,
+        fingerprint=fingerprint,
+        now=now,
     )
+    return insert_if_absent(session, Escalation, row)
+
+
+def recorded_keys(session: Session, keys: list[str]) -> set[str]:
+    """Which of ``keys`` are already escalated, in one query."""
+    return present_keys(session, col(Escalation.key), keys)
+
+
+def record_many(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Record escalations (rows from ``escalation_row``) in one statement. The caller leaves
+    out the keys ``recorded_keys`` found; the unique key still holds each item to one
+    escalation if another transaction recorded it in between."""
+    insert_many_if_absent(session, Escalation, rows)
 
 
 def escalations(session: Session, *, level: str) -> list[Escalation]:
@@ -66,14 +104,26 @@ def escalations(session: Session, *, level: str) -> list[Escalation]:
     return list(session.exec(query.order_by(col(Escalation.id))))
 
 
-def managers_for(session: Session, *, service_id: int | None, owner_id: int) -> list[Person]:
-    """Who hears when an owner goes quiet: the service's registered manager, else the project
-    lead; never the owner themself."""
-    people = holders(session, Role.REGISTERED_MANAGER, service_id=service_id) if service_id else []
-    people = [person for person in people if person.id != owner_id]
-    if not people:
-        people = [p for p in holders(session, Role.PROJECT_LEAD) if p.id != owner_id]
-    return people
+def managers_for_owners(
+    session: Session, owners: set[tuple[int | None, int]]
+) -> dict[tuple[int | None, int], list[Person]]:
+    """Who hears when an owner goes quiet, for each (service id, owner id): the service's
+    registered manager, else the project lead; never the owner themself. One query per
+    service and one for the project leads, however many items are raised."""
+    managers = {
+        service_id: holders(session, Role.REGISTERED_MANAGER, service_id=service_id)
+        for service_id in {service_id for service_id, _ in owners if service_id}
+    }
+    leads: list[Person] | None = None
+    found: dict[tuple[int | None, int], list[Person]] = {}
+    for service_id, owner_id in owners:
+        people = [p for p in managers[service_id] if p.id != owner_id] if service_id else []
+        if not people:
+            if leads is None:
+                leads = holders(session, Role.PROJECT_LEAD)
+            people = [p for p in leads if p.id != owner_id]
+        found[(service_id, owner_id)] = people
+    return found
 
 
 @dataclass(frozen=True)
@@ -121,16 +171,21 @@ def _hours(threshold: timedelta) -> str:
 def _high_since(session: Session, risk_ids: list[int]) -> dict[int, datetime]:
     """When each risk last rose to high or extreme (and has stayed there), from its scorings."""
     query = (
-        select(RiskAssessment)
+        select(
+            RiskAssessment.risk_id,
+            RiskAssessment.likelihood,
+            RiskAssessment.impact,
+            RiskAssessment.assessed_at,
+        )
         .where(col(RiskAssessment.risk_id).in_(risk_ids))
         .order_by(col(RiskAssessment.assessed_at), col(RiskAssessment.id))
     )
     since: dict[int, datetime] = {}
-    for assessment in session.exec(query):
-        if assessment.likelihood * assessment.impact >= HIGH_SCORE:
-            since.setdefault(assessment.risk_id, assessment.assessed_at)
+    for risk_id, likelihood, impact, assessed_at in session.exec(query):
+        if likelihood * impact >= HIGH_SCORE:
+            since.setdefault(risk_id, assessed_at)
         else:
-            since.pop(assessment.risk_id, None)
+            since.pop(risk_id, None)
     return since
 
 
@@ -250,13 +305,26 @@ def issue_items(
     return items
 
 
-def due_for_board(
-    session: Session, *, now: datetime, today: date, threshold: timedelta
-) -> list[BoardItem]:
-    """Items unresolved for longer than the threshold: what the board should now see."""
+def board_items(
+    session: Session, *, today: date, threshold: timedelta, ids: dict[str, list[int]]
+) -> dict[tuple[str, int], BoardItem]:
+    """By (kind, id): every item the board could be shown (high and extreme open risks, open
+    urgent or safe-care issues) and the risks and issues named by ``ids`` (those already
+    escalated) however they now stand, each built once."""
     items = risk_items(session, today=today, threshold=threshold)
     items += issue_items(session, today=today, threshold=threshold)
-    return [item for item in items if not item.resolved and item.since + threshold <= now]
+    found = {(item.kind, item.id): item for item in items}
+    for kind, build in (("risk", risk_items), ("issue", issue_items)):
+        missing = [item_id for item_id in ids.get(kind, []) if (kind, item_id) not in found]
+        if missing:
+            for item in build(session, today=today, threshold=threshold, ids=missing):
+                found[(item.kind, item.id)] = item
+    return found
+
+
+def due_for_board(item: BoardItem, *, now: datetime, threshold: timedelta) -> bool:
+    """Unresolved for longer than the threshold: the board should now see it."""
+    return not item.resolved and item.since + threshold <= now
 
 
 def update_state(

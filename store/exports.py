@@ -1,10 +1,14 @@
 """The register, its score history, controls, issue log, decisions, the post-implementation
 review and the audit trail as plain rows, in the words an inspector reads; written as CSV files
-and as one XLSX workbook (a sheet per table, header frozen, filters on, bands coloured).
+and as one XLSX workbook (a sheet per table, header frozen, filters on, bands coloured). The
+audit trail, hundreds of thousands of rows for a large provider, is not a sheet: it goes with
+the workbook as a CSV file of its own, which the workbook's About sheet names.
 
-Each table is read in one query, with names looked up from one read of people and services,
-so an export of years of records costs a handful of statements. Rows hold typed values (dates
-as dates, numbers as numbers): the workbook keeps them so, the CSV writes them as ISO text.
+Each table is read in one query of the columns it shows, with names looked up from one read of
+people and services, so an export of years of records costs a handful of statements. Rows hold
+typed values (dates as dates, numbers as numbers): the workbook keeps them so, the CSV writes
+them as ISO text. The workbook is written row by row with XlsxWriter in constant-memory mode,
+with one shared format per distinct style.
 
 Personal data: an export masks NHS numbers and dates of birth (store/privacy.py) unless the
 caller passes ``reveal=True``, which golive does only for a registered manager, quality lead or
@@ -17,17 +21,17 @@ import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
+from functools import cache
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.cell.cell import Cell
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
+from xlsxwriter import Workbook  # type: ignore[import-untyped]
+from xlsxwriter.format import Format  # type: ignore[import-untyped]
 
 from store.audit import as_text
-from store.enums import Band
+from store.enums import Band, Labelled
 from store.models import (
     ISSUE_PREFIX,
     RISK_PREFIX,
@@ -93,6 +97,12 @@ class _Names:
         return self.services.get(service_id, "") if service_id else "Whole organisation"
 
 
+@cache
+def _label(member: Labelled) -> str:
+    """A member's words, worked out once per member: the export asks for them on every row."""
+    return member.label
+
+
 def _band(score: int | None) -> str:
     return band_for(score).label if score else ""
 
@@ -103,30 +113,69 @@ def _or_blank(value: Any) -> Any:
 
 def risk_register(session: Session) -> list[Row]:
     names = _Names(session)
-    register = list(session.exec(select(Risk).order_by(col(Risk.number))))
-    origins = {r.id: r.ref for r in register}
+    query = sa_select(
+        col(Risk.id),
+        col(Risk.number),
+        col(Risk.title),
+        col(Risk.description),
+        col(Risk.category),
+        col(Risk.service_id),
+        col(Risk.likelihood),
+        col(Risk.impact),
+        col(Risk.score),
+        col(Risk.target_likelihood),
+        col(Risk.target_impact),
+        col(Risk.owner_id),
+        col(Risk.review_date),
+        col(Risk.escalation_route),
+        col(Risk.risk_register),
+        col(Risk.status),
+        col(Risk.transferred_from_id),
+        col(Risk.created_at),
+    ).order_by(col(Risk.number))
+    register = session.execute(query).all()
+    origins = {risk[0]: f"{RISK_PREFIX}{risk[1]:03d}" for risk in register}
     rows = []
-    for risk in register:
-        target = (risk.target_likelihood or 0) * (risk.target_impact or 0)
+    for (
+        risk_id,
+        _number,
+        title,
+        description,
+        category,
+        service_id,
+        likelihood,
+        impact,
+        score,
+        target_likelihood,
+        target_impact,
+        owner_id,
+        review_date,
+        escalation_route,
+        register_kind,
+        status,
+        transferred_from_id,
+        created_at,
+    ) in register:
+        target = (target_likelihood or 0) * (target_impact or 0)
         rows.append(
             {
-                "Reference": risk.ref,
-                "Title": risk.title,
-                "Description": risk.description,
-                "Category": risk.category.label,
-                "Service": names.service(risk.service_id),
-                "Likelihood": _or_blank(risk.likelihood),
-                "Impact": _or_blank(risk.impact),
-                "Score": _or_blank(risk.score),
-                "Band": _band(risk.score),
+                "Reference": origins[risk_id],
+                "Title": title,
+                "Description": description,
+                "Category": _label(category),
+                "Service": names.service(service_id),
+                "Likelihood": _or_blank(likelihood),
+                "Impact": _or_blank(impact),
+                "Score": _or_blank(score),
+                "Band": _band(score),
                 "Target score": target or "",
-                "Owner": names.person(risk.owner_id),
-                "Review date": _or_blank(risk.review_date),
-                "Escalation route": risk.escalation_route or "",
-                "Register": risk.risk_register.label,
-                "Status": risk.status.label,
-                "Transferred from": origins.get(risk.transferred_from_id, ""),
-                "Recorded": risk.created_at,
+                "Owner": names.person(owner_id),
+                "Review date": _or_blank(review_date),
+                "Escalation route": escalation_route or "",
+                "Register": _label(register_kind),
+                "Status": _label(status),
+                "Transferred from": origins.get(transferred_from_id, ""),
+                "Recorded": created_at,
             }
         )
     return rows
@@ -135,24 +184,34 @@ def risk_register(session: Session) -> list[Row]:
 def score_history(session: Session) -> list[Row]:
     names = _Names(session)
     query = (
-        select(RiskAssessment, Risk.number, Risk.title)
+        sa_select(
+            col(Risk.number),
+            col(Risk.title),
+            col(RiskAssessment.assessed_at),
+            col(RiskAssessment.likelihood),
+            col(RiskAssessment.impact),
+            col(RiskAssessment.reason),
+            col(RiskAssessment.assessed_by_id),
+        )
         .join(Risk, col(Risk.id) == RiskAssessment.risk_id)
         .order_by(col(Risk.number), col(RiskAssessment.assessed_at), col(RiskAssessment.id))
     )
     rows = []
-    for assessment, number, title in session.exec(query):
-        score = assessment.likelihood * assessment.impact
+    for number, title, assessed_at, likelihood, impact, reason, assessed_by_id in session.execute(
+        query
+    ):
+        score = likelihood * impact
         rows.append(
             {
                 "Risk": f"{RISK_PREFIX}{number:03d}",
                 "Title": title,
-                "Assessed": assessment.assessed_at,
-                "Likelihood": assessment.likelihood,
-                "Impact": assessment.impact,
+                "Assessed": assessed_at,
+                "Likelihood": likelihood,
+                "Impact": impact,
                 "Score": score,
                 "Band": _band(score),
-                "Reason": assessment.reason,
-                "Assessed by": names.person(assessment.assessed_by_id),
+                "Reason": reason,
+                "Assessed by": names.person(assessed_by_id),
             }
         )
     return rows
@@ -172,51 +231,115 @@ def _refs(session: Session) -> tuple[dict[int | None, str], dict[int | None, str
 def control_list(session: Session) -> list[Row]:
     names = _Names(session)
     risk_refs, issue_refs = _refs(session)
+    query = sa_select(
+        col(Control.id),
+        col(Control.risk_id),
+        col(Control.issue_id),
+        col(Control.description),
+        col(Control.owner_id),
+        col(Control.due_date),
+        col(Control.status),
+        col(Control.priority),
+        col(Control.updated_at),
+    ).order_by(col(Control.id))
     return [
         {
-            "Control": control.ref,
-            "On": risk_refs.get(control.risk_id, "") or issue_refs.get(control.issue_id, ""),
-            "Description": control.description,
-            "Owner": names.person(control.owner_id),
-            "Due date": _or_blank(control.due_date),
-            "Status": control.status.label,
-            "Priority": "yes" if control.priority else "",
-            "Updated": control.updated_at,
+            "Control": f"C-{control_id}",
+            "On": risk_refs.get(risk_id, "") or issue_refs.get(issue_id, ""),
+            "Description": description,
+            "Owner": names.person(owner_id),
+            "Due date": _or_blank(due_date),
+            "Status": _label(status),
+            "Priority": "yes" if priority else "",
+            "Updated": updated_at,
         }
-        for control in session.exec(select(Control).order_by(col(Control.id)))
+        for (
+            control_id,
+            risk_id,
+            issue_id,
+            description,
+            owner_id,
+            due_date,
+            status,
+            priority,
+            updated_at,
+        ) in session.execute(query)
     ]
 
 
 def issue_log(session: Session) -> list[Row]:
     names = _Names(session)
     controls: dict[int, list[str]] = {}
-    for control in session.exec(
-        select(Control).where(col(Control.issue_id).is_not(None)).order_by(col(Control.id))
+    for issue_id, description in session.execute(
+        sa_select(col(Control.issue_id), col(Control.description))
+        .where(col(Control.issue_id).is_not(None))
+        .order_by(col(Control.id))
     ):
-        controls.setdefault(control.issue_id or 0, []).append(control.description)
+        controls.setdefault(issue_id or 0, []).append(description)
+    query = sa_select(
+        col(Issue.id),
+        col(Issue.number),
+        col(Issue.reported_at),
+        col(Issue.service_id),
+        col(Issue.category),
+        col(Issue.description),
+        col(Issue.impact),
+        col(Issue.urgency),
+        col(Issue.workaround),
+        col(Issue.reporter_id),
+        col(Issue.source),
+        col(Issue.status),
+        col(Issue.owner_id),
+        col(Issue.triaged_at),
+        col(Issue.correction_action),
+        col(Issue.correction_due),
+        col(Issue.resolved_at),
+        col(Issue.closed_at),
+        col(Issue.closure_evidence),
+    ).order_by(col(Issue.number))
     rows = []
-    for issue in session.exec(select(Issue).order_by(col(Issue.number))):
+    for (
+        issue_id,
+        number,
+        reported_at,
+        service_id,
+        category,
+        description,
+        impact,
+        urgency,
+        workaround,
+        reporter_id,
+        source,
+        status,
+        owner_id,
+        triaged_at,
+        correction_action,
+        correction_due,
+        resolved_at,
+        closed_at,
+        closure_evidence,
+    ) in session.execute(query):
         rows.append(
             {
-                "Reference": issue.ref,
-                "Reported": issue.reported_at,
-                "Service": names.service(issue.service_id),
-                "Category": issue.category.label,
-                "What happened": issue.description,
-                "Impact on care": issue.impact.label,
-                "Urgency": issue.urgency.label,
-                "Workaround": issue.workaround.label,
-                "Reporter": names.person(issue.reporter_id),
-                "Source": issue.source.label,
-                "Status": issue.status.label,
-                "Owner": names.person(issue.owner_id),
-                "Triaged": _or_blank(issue.triaged_at),
-                "Immediate controls": "; ".join(controls.get(issue.id or 0, [])),
-                "Correction action": issue.correction_action or "",
-                "Target date": _or_blank(issue.correction_due),
-                "Resolved": _or_blank(issue.resolved_at),
-                "Closed": _or_blank(issue.closed_at),
-                "Closure evidence": issue.closure_evidence or "",
+                "Reference": f"{ISSUE_PREFIX}{number:04d}",
+                "Reported": reported_at,
+                "Service": names.service(service_id),
+                "Category": _label(category),
+                "What happened": description,
+                "Impact on care": _label(impact),
+                "Urgency": _label(urgency),
+                "Workaround": _label(workaround),
+                "Reporter": names.person(reporter_id),
+                "Source": _label(source),
+                "Status": _label(status),
+                "Owner": names.person(owner_id),
+                "Triaged": _or_blank(triaged_at),
+                "Immediate controls": "; ".join(controls.get(issue_id, [])),
+                "Correction action": correction_action or "",
+                "Target date": _or_blank(correction_due),
+                "Resolved": _or_blank(resolved_at),
+                "Closed": _or_blank(closed_at),
+                "Closure evidence": closure_evidence or "",
             }
         )
     return rows
@@ -306,24 +429,33 @@ def audit_trail(session: Session) -> list[Row]:
     """The trail as written, except that a record's purged free text (the audit rows are
     append-only, so they still hold it) reads as removed."""
     purged = purged_fields(session)
-
-    def value(event: AuditEvent, text: str | None) -> str:
-        if text and event.field in purged.get(event.entity_ref, ()):
-            return PURGED_TEXT
-        return text or ""
-
-    return [
-        {
-            "When": event.at,
-            "Who": event.actor_name,
-            "Record": event.entity_ref,
-            "Action": event.action,
-            "Field": event.field or "",
-            "Old value": value(event, event.old_value),
-            "New value": value(event, event.new_value),
-        }
-        for event in session.exec(select(AuditEvent).order_by(col(AuditEvent.id)))
-    ]
+    query = sa_select(
+        col(AuditEvent.at),
+        col(AuditEvent.actor_name),
+        col(AuditEvent.entity_ref),
+        col(AuditEvent.action),
+        col(AuditEvent.field),
+        col(AuditEvent.old_value),
+        col(AuditEvent.new_value),
+    ).order_by(col(AuditEvent.id))
+    rows = []
+    for at, actor_name, ref, action, field, old_value, new_value in session.execute(query):
+        hidden = purged.get(ref, ())
+        if field in hidden:
+            old_value = PURGED_TEXT if old_value else old_value
+            new_value = PURGED_TEXT if new_value else new_value
+        rows.append(
+            {
+                "When": at,
+                "Who": actor_name,
+                "Record": ref,
+                "Action": action,
+                "Field": field or "",
+                "Old value": old_value or "",
+                "New value": new_value or "",
+            }
+        )
+    return rows
 
 
 def table_rows(session: Session, table: Table, *, reveal: bool = False) -> list[Row]:
@@ -331,14 +463,21 @@ def table_rows(session: Session, table: Table, *, reveal: bool = False) -> list[
     rows = table.build(session)
     if reveal:
         return rows
-    return [{k: mask(v) if isinstance(v, str) else v for k, v in row.items()} for row in rows]
+    # Names, labels and references repeat on every row: mask each distinct text once.
+    masked = cache(mask)
+    for row in rows:
+        for key, value in row.items():
+            if isinstance(value, str):
+                row[key] = masked(value)
+    return rows
 
 
 def _cols(*spec: tuple[str, str, int]) -> tuple[Column, ...]:
     return tuple(Column(name, kind, width) for name, kind, width in spec)
 
 
-TABLE_LIST: tuple[Table, ...] = (
+# The workbook's tables; the audit trail, far longer than all of them, is a CSV file of its own.
+WORKBOOK_TABLES: tuple[Table, ...] = (
     Table(
         "risk-register",
         "Risk register",
@@ -481,21 +620,23 @@ TABLE_LIST: tuple[Table, ...] = (
         ),
         follow_up_audits,
     ),
-    Table(
-        "audit-trail",
-        "Audit trail",
-        _cols(
-            ("When", TIME, 17),
-            ("Who", TEXT, 20),
-            ("Record", TEXT, 14),
-            ("Action", TEXT, 20),
-            ("Field", TEXT, 18),
-            ("Old value", LONG, 36),
-            ("New value", LONG, 36),
-        ),
-        audit_trail,
-    ),
 )
+
+AUDIT_TRAIL = Table(
+    "audit-trail",
+    "Audit trail",
+    _cols(
+        ("When", TIME, 17),
+        ("Who", TEXT, 20),
+        ("Record", TEXT, 14),
+        ("Action", TEXT, 20),
+        ("Field", TEXT, 18),
+        ("Old value", LONG, 36),
+        ("New value", LONG, 36),
+    ),
+    audit_trail,
+)
+TABLE_LIST: tuple[Table, ...] = (*WORKBOOK_TABLES, AUDIT_TRAIL)
 
 TABLES: dict[str, Callable[[Session], list[Row]]] = {t.name: t.build for t in TABLE_LIST}
 
@@ -543,13 +684,32 @@ def csv_files(session: Session, *, reveal: bool = False) -> list[tuple[str, byte
 
 # XLSX
 
-HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
-HEADER_FONT = Font(bold=True, color="FFFFFF")
-WRAP = Alignment(wrap_text=True, vertical="top")
-TOP = Alignment(vertical="top")
+HEADER_STYLE = {
+    "bold": True,
+    "font_color": "#FFFFFF",
+    "bg_color": "#1F4E78",
+    "pattern": 1,
+    "text_wrap": True,
+    "valign": "vcenter",
+}
 DATE_FORMAT = "yyyy-mm-dd"
 TIME_FORMAT = "yyyy-mm-dd hh:mm"
-MAX_CELL = 32_767
+
+
+def audit_trail_file_name(generated: datetime, zone: tzinfo = UTC) -> str:
+    """The audit trail's own file, which travels beside the workbook (hundreds of thousands
+    of rows would make the workbook slow to write and to open)."""
+    return f"golive-audit-trail-{generated.astimezone(zone).date().isoformat()}.csv"
+
+
+def audit_trail_file(
+    session: Session, *, generated: datetime, zone: tzinfo = UTC, reveal: bool = False
+) -> tuple[str, bytes]:
+    """The audit trail as (file name, CSV bytes with a byte-order mark), to go with the
+    workbook, whose About sheet names this file."""
+    buffer = io.StringIO(newline="")
+    write_table_csv(buffer, AUDIT_TRAIL, table_rows(session, AUDIT_TRAIL, reveal=reveal))
+    return audit_trail_file_name(generated, zone), buffer.getvalue().encode("utf-8-sig")
 
 
 def _local(value: datetime, zone: tzinfo) -> datetime:
@@ -557,89 +717,148 @@ def _local(value: datetime, zone: tzinfo) -> datetime:
     return value.astimezone(zone).replace(tzinfo=None)
 
 
-def _fill_cell(cell: Cell, column: Column, value: Any, zone: tzinfo) -> None:
-    if isinstance(value, datetime):
-        cell.value = _local(value, zone)
-        cell.number_format = TIME_FORMAT
-    elif isinstance(value, date):
-        cell.value = value
-        cell.number_format = DATE_FORMAT
-    elif isinstance(value, int) and not isinstance(value, bool):
-        cell.value = value
-    else:
-        # Set as a string explicitly: openpyxl would otherwise store text starting with "=" as
-        # a formula, and a report typed by anyone must never run in the reader's spreadsheet.
-        cell.value = str(value)[:MAX_CELL]
-        cell.data_type = "s"
-    cell.alignment = WRAP if column.kind == LONG else TOP
-    fill = BAND_FILLS.get(str(value)) if column.kind == BAND else None
-    if fill:
-        cell.fill = PatternFill("solid", fgColor=fill)
-        if str(value) == Band.EXTREME.label:
-            cell.font = Font(bold=True, color="FFFFFF")
+class _Formats:
+    """Each distinct cell style made once and shared by every cell that has it: XlsxWriter
+    then writes one style record per style, not one per cell."""
+
+    def __init__(self, book: Workbook) -> None:
+        self.book = book
+        self.made: dict[tuple[tuple[str, Any], ...], Format] = {}
+
+    def get(self, **style: Any) -> Format:
+        key = tuple(sorted(style.items()))
+        if key not in self.made:
+            self.made[key] = self.book.add_format(style)
+        return self.made[key]
 
 
-def _score_fill(cell: Cell, value: Any) -> None:
-    if isinstance(value, int) and 1 <= value <= 25:
-        cell.fill = PatternFill("solid", fgColor=BAND_FILLS[band_for(value).label])
+@dataclass(frozen=True)
+class _ColumnStyle:
+    """A column's formats: plain, for dates and times, and by value where the value colours
+    the cell (a band label, a 1-25 score)."""
+
+    plain: Format
+    date: Format
+    time: Format
+    by_text: dict[str, Format]
+    by_number: dict[int, Format]
 
 
-def _sheet(book: Workbook, table: Table, rows: list[Row], zone: tzinfo) -> None:
-    sheet = book.create_sheet(table.title)
-    sheet.append(table.headers)
-    for cell in sheet[1]:
-        cell.fill = HEADER_FILL
-        cell.font = HEADER_FONT
-        cell.alignment = Alignment(wrap_text=True, vertical="center")
-    for index, row in enumerate(rows, start=2):
-        for position, column in enumerate(table.columns, start=1):
-            cell = sheet.cell(row=index, column=position)
-            value = row[column.name]
-            _fill_cell(cell, column, value, zone)
-            if column.name == "Score":
-                _score_fill(cell, value)
-    for position, column in enumerate(table.columns, start=1):
-        sheet.column_dimensions[get_column_letter(position)].width = column.width
-    sheet.freeze_panes = "A2"
-    last = get_column_letter(len(table.columns))
-    sheet.auto_filter.ref = f"A1:{last}{max(len(rows) + 1, 2)}"
+def _band_style(label: str) -> dict[str, Any]:
+    style: dict[str, Any] = {"bg_color": f"#{BAND_FILLS[label]}", "pattern": 1}
+    if label == Band.EXTREME.label:
+        style.update(bold=True, font_color="#FFFFFF")
+    return style
 
 
-def _about(book: Workbook, *, generated: datetime, zone: tzinfo, provider: str) -> None:
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = "About"
-    lines = [
+def _column_style(formats: _Formats, column: Column) -> _ColumnStyle:
+    base: dict[str, Any] = {"valign": "top"}
+    if column.kind == LONG:
+        base["text_wrap"] = True
+    by_text = (
+        {label: formats.get(**base, **_band_style(label)) for label in BAND_FILLS}
+        if column.kind == BAND
+        else {}
+    )
+    by_number = (
+        {
+            score: formats.get(**base, bg_color=f"#{BAND_FILLS[band_for(score).label]}", pattern=1)
+            for score in range(1, 26)
+        }
+        if column.name == "Score"
+        else {}
+    )
+    return _ColumnStyle(
+        plain=formats.get(**base),
+        date=formats.get(**base, num_format=DATE_FORMAT),
+        time=formats.get(**base, num_format=TIME_FORMAT),
+        by_text=by_text,
+        by_number=by_number,
+    )
+
+
+def _sheet(book: Workbook, formats: _Formats, table: Table, rows: list[Row], zone: tzinfo) -> None:
+    """One table as a sheet, written row by row (constant memory: each row goes to disk as
+    soon as the next begins). Blank values leave the cell empty. Text is always written as
+    text, never as a formula: a report typed by anyone must not run in the reader's
+    spreadsheet."""
+    sheet = book.add_worksheet(table.title)
+    header = formats.get(**HEADER_STYLE)
+    for position, column in enumerate(table.columns):
+        sheet.set_column(position, position, column.width)
+        sheet.write_string(0, position, column.name, header)
+    columns = [
+        (position, column.name, _column_style(formats, column))
+        for position, column in enumerate(table.columns)
+    ]
+    write_string, write_number, write_datetime = (
+        sheet.write_string,
+        sheet.write_number,
+        sheet.write_datetime,
+    )
+    for index, row in enumerate(rows, start=1):
+        for position, name, style in columns:
+            value = row[name]
+            kind = value.__class__  # exact classes, most common first: this runs per cell
+            if kind is str:
+                if value:
+                    write_string(index, position, value, style.by_text.get(value, style.plain))
+            elif kind is datetime:
+                write_datetime(index, position, _local(value, zone), style.time)
+            elif kind is date:
+                write_datetime(index, position, value, style.date)
+            elif kind is int:
+                write_number(index, position, value, style.by_number.get(value, style.plain))
+            elif value is not None and (text := str(value)):
+                write_string(index, position, text, style.by_text.get(text, style.plain))
+    sheet.freeze_panes(1, 0)
+    sheet.autofilter(0, 0, max(len(rows), 1), len(table.columns) - 1)
+
+
+def _about(
+    book: Workbook, formats: _Formats, *, generated: datetime, zone: tzinfo, provider: str
+) -> None:
+    sheet = book.add_worksheet("About")
+    sheet.set_column(0, 0, 26)
+    sheet.set_column(1, 1, 60)
+    lines: list[tuple[str, Any]] = [
         ("Go-live governance records", provider),
         ("Exported", _local(generated, zone)),
         ("Times shown in", str(zone)),
         ("Bands (NHS 5x5)", "Low 1-3, moderate 4-6, high 8-12, extreme 15-25"),
     ]
-    lines.extend((t.title, f"{len(t.columns)} columns") for t in TABLE_LIST)
-    for label, value in lines:
-        sheet.append([label, value])
-    sheet["A1"].font = Font(bold=True, size=14)
-    sheet["B2"].number_format = TIME_FORMAT
-    sheet.column_dimensions["A"].width = 26
-    sheet.column_dimensions["B"].width = 60
+    lines.extend((t.title, f"{len(t.columns)} columns") for t in WORKBOOK_TABLES)
+    trail_file = audit_trail_file_name(generated, zone)
+    lines.append(
+        (AUDIT_TRAIL.title, f"In its own file, {trail_file}, which comes with this workbook")
+    )
+    title = formats.get(bold=True, font_size=14)
+    for index, (label, value) in enumerate(lines):
+        sheet.write_string(index, 0, label, title if index == 0 else None)
+        if isinstance(value, datetime):
+            sheet.write_datetime(index, 1, value, formats.get(num_format=TIME_FORMAT))
+        elif value:
+            sheet.write_string(index, 1, value)
 
 
-def build_workbook(
+def _write_workbook(
     session: Session,
+    target: str | io.BytesIO,
     *,
     generated: datetime,
-    zone: tzinfo = UTC,
-    provider: str = "",
-    reveal: bool = False,
-) -> Workbook:
-    """The whole record as one workbook: an About sheet, then a sheet per table."""
-    book = Workbook()
-    _about(book, generated=generated, zone=zone, provider=provider)
-    for table in TABLE_LIST:
-        _sheet(book, table, table_rows(session, table, reveal=reveal), zone)
-    book.properties.title = "Go-live governance records"
-    book.properties.creator = "golive"
-    return book
+    zone: tzinfo,
+    provider: str,
+    reveal: bool,
+) -> None:
+    """The whole record but the audit trail as one workbook: an About sheet, then a sheet per
+    table. The audit trail goes in its own CSV file (``audit_trail_file``)."""
+    book = Workbook(target, {"constant_memory": True})
+    book.set_properties({"title": "Go-live governance records", "author": "golive"})
+    formats = _Formats(book)
+    _about(book, formats, generated=generated, zone=zone, provider=provider)
+    for table in WORKBOOK_TABLES:
+        _sheet(book, formats, table, table_rows(session, table, reveal=reveal), zone)
+    book.close()
 
 
 def workbook_bytes(
@@ -652,10 +871,9 @@ def workbook_bytes(
 ) -> bytes:
     """The workbook as bytes, for an upload to Slack."""
     buffer = io.BytesIO()
-    book = build_workbook(
-        session, generated=generated, zone=zone, provider=provider, reveal=reveal
+    _write_workbook(
+        session, buffer, generated=generated, zone=zone, provider=provider, reveal=reveal
     )
-    book.save(buffer)
     return buffer.getvalue()
 
 
@@ -669,6 +887,7 @@ def write_xlsx(
     reveal: bool = False,
 ) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    data = workbook_bytes(session, generated=generated, zone=zone, provider=provider, reveal=reveal)
-    path.write_bytes(data)
+    _write_workbook(
+        session, str(path), generated=generated, zone=zone, provider=provider, reveal=reveal
+    )
     return path

@@ -2,7 +2,8 @@
 
 from datetime import datetime
 
-from sqlmodel import Session
+from sqlalchemy import update
+from sqlmodel import Session, col
 
 from store.inserts import insert_if_absent
 from store.models import InboundKey
@@ -18,10 +19,10 @@ def claim(session: Session, *, key: str, now: datetime) -> bool:
 
 
 def remember_result(session: Session, *, key: str, result: str) -> None:
-    row = session.get(InboundKey, key[:200])
-    if row is not None:
-        row.result = result
-        session.add(row)
+    """What the first delivery produced, so a retry can answer with it; one statement, on
+    the ack path of every submission."""
+    statement = update(InboundKey).where(col(InboundKey.key) == key[:200]).values(result=result)
+    session.execute(statement)
 
 
 def result_of(session: Session, *, key: str) -> str | None:

@@ -1,11 +1,14 @@
 """Go-live issues: reporting, triage, resolution and closure, with the rules that govern them."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 from uuid import uuid4
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from store import audit, continuity, inbound, outbox, verification
 from store.actors import Actor
@@ -466,10 +469,7 @@ class IssueFilter:
     urgency: Urgency | None = None
 
 
-def list_issues(
-    session: Session, *, filters: IssueFilter = IssueFilter(), limit: int = 50, offset: int = 0
-) -> list[Issue]:
-    query = select(Issue)
+def _filtered(query: SelectOfScalar[Any], filters: IssueFilter) -> SelectOfScalar[Any]:
     if filters.status is not None:
         query = query.where(Issue.status == filters.status)
     if filters.open_only:
@@ -484,8 +484,22 @@ def list_issues(
         query = query.where(Issue.reporter_id == filters.reporter_id)
     if filters.urgency is not None:
         query = query.where(Issue.urgency == filters.urgency)
+    return query
+
+
+def list_issues(
+    session: Session, *, filters: IssueFilter = IssueFilter(), limit: int = 50, offset: int = 0
+) -> list[Issue]:
+    query = _filtered(select(Issue), filters)
     query = query.order_by(col(Issue.number).desc()).offset(offset).limit(limit)
     return list(session.exec(query))
+
+
+def count_issues(session: Session, *, filters: IssueFilter = IssueFilter()) -> int:
+    """How many issues match, in one count, for a view that shows only the first few."""
+    return session.exec(
+        select(func.count()).select_from(_filtered(select(Issue.id), filters).subquery())
+    ).one()
 
 
 def count_by(session: Session, column: str, *, open_only: bool = False) -> dict[str, int]:
@@ -497,11 +511,24 @@ def count_by(session: Session, column: str, *, open_only: bool = False) -> dict[
     return {str(key): count for key, count in session.exec(query)}
 
 
-def overdue_corrections(session: Session, *, today: date) -> list[Issue]:
+def overdue_corrections(
+    session: Session, *, today: date, owner_id: int | None = None, limit: int | None = None
+) -> list[Issue]:
+    """Open issues whose correction action is past its target date, longest overdue first;
+    only one owner's when ``owner_id`` is given."""
     query = (
         select(Issue)
         .where(col(Issue.status).in_(list(OPEN_ISSUE_STATUSES)))
         .where(col(Issue.correction_due) < today)
-        .order_by(col(Issue.correction_due))
     )
+    if owner_id is not None:
+        query = query.where(Issue.owner_id == owner_id)
+    query = query.order_by(col(Issue.correction_due), col(Issue.number)).limit(limit)
     return list(session.exec(query))
+
+
+def service_names_of(session: Session, shown: Iterable[Issue]) -> dict[int, str]:
+    """The names of the services these issues were reported for, to show beside them."""
+    ids = {issue.service_id for issue in shown}
+    query = select(Service.id, Service.name).where(col(Service.id).in_(ids))
+    return {service_id: name for service_id, name in session.exec(query) if service_id}

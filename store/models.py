@@ -48,6 +48,7 @@ def ident(record: SQLModel) -> int:
         raise ValueError(f"{type(record).__name__} has no id yet; flush it first")
     return int(value)
 
+
 RISK_PREFIX = "R-"
 
 
@@ -114,6 +115,8 @@ class Counter(SQLModel, table=True):
 class Issue(SQLModel, table=True):
     """A problem met during go-live, from report to closure with evidence."""
 
+    __table_args__ = (Index("ix_issue_service_reported", "service_id", "reported_at"),)
+
     id: int | None = Field(default=None, primary_key=True)
     number: int = Field(unique=True)
     category: IssueCategory = Field(sa_type=EnumText(IssueCategory), index=True)
@@ -135,7 +138,7 @@ class Issue(SQLModel, table=True):
     closure_evidence: str | None = Field(default=None, sa_type=Text)
     triaged_at: datetime | None = _when(nullable=True)
     resolved_at: datetime | None = _when(nullable=True)
-    closed_at: datetime | None = _when(nullable=True)
+    closed_at: datetime | None = _when(nullable=True, index=True)
     updated_at: datetime = _when()
 
     @property

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from store.inserts import insert_if_absent
+from store.inserts import insert_if_absent, insert_many_if_absent, present_keys
 from store.models import OutboxMessage
 
 
@@ -61,30 +61,22 @@ def enqueue(
     """Owe a message; False if a message with this key is already owed or sent.
 
     ``not_before`` holds a non-urgent message back (someone's quiet hours, store/quiet.py)."""
-    if method == Method.DM and not user:
-        raise ValueError("a direct message needs a user")
-    if method == Method.POST and not (channel or thread_key):
-        raise ValueError("a post needs a channel")
-    if method == Method.UPDATE and not target_key:
-        raise ValueError("an update needs the key of the message it updates")
     return insert_if_absent(
         session,
         OutboxMessage,
-        {
-            "key": key,
-            "method": str(method),
-            "notice": str(notice),
-            "channel": channel,
-            "user": user,
-            "subject": subject,
-            "payload": None if payload is None else json.dumps(payload, default=str),
-            "thread_key": thread_key,
-            "target_key": target_key,
-            "status": PENDING,
-            "attempts": 0,
-            "next_attempt_at": max(now, not_before) if not_before else now,
-            "created_at": now,
-        },
+        message_row(
+            key=key,
+            method=method,
+            notice=notice,
+            now=now,
+            channel=channel,
+            user=user,
+            subject=subject,
+            payload=payload,
+            thread_key=thread_key,
+            target_key=target_key,
+            not_before=not_before,
+        ),
     )
 
 
@@ -143,3 +135,60 @@ def defer(
 
 def pending_count(session: Session) -> int:
     return len(list(session.exec(select(OutboxMessage.id).where(OutboxMessage.status == PENDING))))
+
+
+def message_row(
+    *,
+    key: str,
+    method: Method,
+    notice: Notice | str,
+    now: datetime,
+    channel: str | None = None,
+    user: str | None = None,
+    subject: str | None = None,
+    payload: dict[str, Any] | None = None,
+    thread_key: str | None = None,
+    target_key: str | None = None,
+    not_before: datetime | None = None,
+) -> dict[str, Any]:
+    """The row ``enqueue`` would write, under the same rules, for ``enqueue_many``."""
+    if method == Method.DM and not user:
+        raise ValueError("a direct message needs a user")
+    if method == Method.POST and not (channel or thread_key):
+        raise ValueError("a post needs a channel")
+    if method == Method.UPDATE and not target_key:
+        raise ValueError("an update needs the key of the message it updates")
+    return {
+        "key": key,
+        "method": str(method),
+        "notice": str(notice),
+        "channel": channel,
+        "user": user,
+        "subject": subject,
+        "payload": None if payload is None else json.dumps(payload, default=str),
+        "thread_key": thread_key,
+        "target_key": target_key,
+        "status": PENDING,
+        "attempts": 0,
+        "next_attempt_at": max(now, not_before) if not_before else now,
+        "created_at": now,
+    }
+
+
+def owed_keys(session: Session, keys: list[str]) -> set[str]:
+    """Which of ``keys`` are already owed or sent."""
+    return present_keys(session, col(OutboxMessage.key), keys)
+
+
+def enqueue_many(session: Session, rows: list[dict[str, Any]]) -> set[str]:
+    """Owe many messages (rows from ``message_row``) in one read and at most one write; the
+    keys newly owed. A key already owed or sent is left alone, as ``enqueue`` leaves it.
+
+    The keys already present are read first, so a sweep with nothing new writes nothing. A
+    message another transaction owes between that read and the write stays one message (the
+    unique key makes this insert a no-op) though its key is returned here too; scheduled
+    sweeps are claimed once per period (schedules/jobs.py), so two do not race in practice."""
+    present = owed_keys(session, [row["key"] for row in rows])
+    fresh = [row for row in rows if row["key"] not in present]
+    insert_many_if_absent(session, OutboxMessage, fresh)
+    return {row["key"] for row in fresh}

@@ -4,12 +4,13 @@ A role granted for one service counts only for that service's records; a role gr
 no service counts everywhere. A registered manager is always granted for a service.
 """
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
 from sqlmodel import Session, select
 
-from store.actors import Actor, SystemActor
+from store.actors import Actor, SystemActor, actor_id
 from store.enums import Role
 from store.errors import PermissionDenied
 from store.models import RoleGrant
@@ -101,6 +102,30 @@ def grants_of(session: Session, person_id: int) -> list[RoleGrant]:
     return list(session.exec(select(RoleGrant).where(RoleGrant.person_id == person_id)))
 
 
+Grant = tuple[Role, int | None]
+"""A role and the service it is granted for (None: every service)."""
+
+
+def _decide(
+    actor: Actor,
+    action: Action,
+    grants: Callable[[], Iterable[Grant]],
+    *,
+    service_id: int | None,
+    owner_id: int | None,
+) -> bool:
+    """The one place the rule is applied; ``grants`` is only read when the rule needs it."""
+    if isinstance(actor, SystemActor):
+        return True
+    rule = RULES[action]
+    if rule.owner and owner_id is not None and owner_id == actor.id:
+        return True
+    return any(
+        role in rule.roles and (granted_for is None or granted_for == service_id)
+        for role, granted_for in grants()
+    )
+
+
 def allowed(
     session: Session,
     actor: Actor,
@@ -109,16 +134,38 @@ def allowed(
     service_id: int | None = None,
     owner_id: int | None = None,
 ) -> bool:
+    def grants() -> list[Grant]:
+        person_id = actor_id(actor)
+        assert person_id is not None
+        return [(grant.role, grant.service_id) for grant in grants_of(session, person_id)]
+
+    return _decide(actor, action, grants, service_id=service_id, owner_id=owner_id)
+
+
+@dataclass(frozen=True)
+class Permissions:
+    """One actor's grants, read once, for a view that asks about many records at a time
+    (the Home tab's triage buttons) without a query per record."""
+
+    actor: Actor
+    grants: tuple[Grant, ...]
+
+    def allows(
+        self, action: Action, *, service_id: int | None = None, owner_id: int | None = None
+    ) -> bool:
+        """What ``allowed`` would answer, decided by the same rule from the grants held."""
+        return _decide(
+            self.actor, action, lambda: self.grants, service_id=service_id, owner_id=owner_id
+        )
+
+
+def permissions_for(session: Session, actor: Actor) -> Permissions:
+    """The actor's grants in one query (none for golive itself, which needs none)."""
     if isinstance(actor, SystemActor):
-        return True
-    rule = RULES[action]
-    if rule.owner and owner_id is not None and owner_id == actor.id:
-        return True
+        return Permissions(actor=actor, grants=())
     assert actor.id is not None
-    return any(
-        grant.role in rule.roles and (grant.service_id is None or grant.service_id == service_id)
-        for grant in grants_of(session, actor.id)
-    )
+    grants = grants_of(session, actor.id)
+    return Permissions(actor=actor, grants=tuple((g.role, g.service_id) for g in grants))
 
 
 def who_may(action: Action) -> str:

@@ -7,7 +7,7 @@ they are not routed through here.
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from store import audit
 from store.actors import Actor
@@ -88,10 +88,22 @@ def _local(day: date, when: time, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, when, tzinfo=zone).astimezone(UTC)
 
 
+def quiet_hours_by_person(session: Session, person_ids: list[int]) -> dict[int, QuietHours]:
+    """Everyone's quiet hours in one query, for a sweep that owes many people a message."""
+    if not person_ids:
+        return {}
+    query = select(QuietHours).where(col(QuietHours.person_id).in_(person_ids))
+    return {row.person_id: row for row in session.exec(query)}
+
+
 def release_at(session: Session, *, person: Person, now: datetime, zone: ZoneInfo) -> datetime:
     """When a non-urgent message owed ``now`` may be sent: now, or the end of the quiet
     hours ``now`` falls in (local wall-clock times, so a clock change moves nothing)."""
-    row = quiet_hours_of(session, person)
+    return release_after(quiet_hours_of(session, person), now=now, zone=zone)
+
+
+def release_after(row: QuietHours | None, *, now: datetime, zone: ZoneInfo) -> datetime:
+    """``release_at`` for quiet hours already read (``quiet_hours_by_person``)."""
     if row is None:
         return now
     starts = parse_clock(row.starts, field="quiet_hours")

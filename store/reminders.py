@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 from store import audit, controls, issues, risks, verification
 from store.enums import OPEN_CONTROL_STATUSES, OPEN_ISSUE_STATUSES, ControlStatus, RiskStatus
 from store.errors import NotFound, ValidationError
-from store.inserts import insert_if_absent
+from store.inserts import insert_many_if_absent
 from store.models import Control, Issue, Person, Reminder, ReminderResponse, Risk, Verification
 from store.text import clean_text
 
@@ -196,22 +196,28 @@ def overdue_by_owner(session: Session, *, today: date) -> list[OwnerOverdue]:
 
 
 def record_reminded(
-    session: Session, *, person: Person, items: list[OverdueItem], day: date, now: datetime
+    session: Session, *, listed: dict[int, list[OverdueItem]], day: date, now: datetime
 ) -> None:
-    for item in items:
-        insert_if_absent(
-            session,
-            Reminder,
+    """Remember each item listed in each owner's reminder (owner id to the items listed), in
+    one statement however many there are; the unique key (owner, item, day) keeps an item
+    already remembered today from being counted twice towards the ladder."""
+    insert_many_if_absent(
+        session,
+        Reminder,
+        [
             {
-                "person_id": person.id,
+                "person_id": person_id,
                 "item_kind": str(item.kind),
                 "item_id": item.id,
                 "item_ref": item.ref,
                 "due_date": item.due,
                 "day": day,
                 "sent_at": now,
-            },
-        )
+            }
+            for person_id, items in listed.items()
+            for item in items
+        ],
+    )
 
 
 @dataclass(frozen=True)

@@ -106,18 +106,23 @@ def compare_services(
     """Issues per day since each service went live, its open urgent items and its most
     reported kind of issue lately; services in wave order, those with no wave last.
 
-    Three grouped counts, whatever the number of issues, so the digests stay fast."""
+    Two grouped counts and the last ``theme_days`` of issues, whatever the number of issues,
+    so the digests stay fast. SQLite keeps no table statistics and, to group by service, walks
+    the issues in service-index order, one row lookup each: so the count since go-live groups
+    by go-live date first (the same groups, read in one pass over the table), and the recent
+    issues are tallied here, read through the reported_at index."""
     services = list(session.exec(select(Service).order_by(col(Service.name))))
     waves = {row.service_id: row for row in session.exec(select(ServiceWave))}
-    since_golive: dict[int, int] = dict(
-        session.exec(
-            select(Issue.service_id, func.count())
+    since_golive: dict[int, int] = {
+        service_id: count
+        for _, service_id, count in session.exec(
+            select(col(Service.golive_date), Issue.service_id, func.count())
             .join(Service, col(Service.id) == Issue.service_id)
             .where(col(Service.golive_date).is_not(None))
             .where(col(Issue.reported_at) >= col(Service.golive_date))
-            .group_by(col(Issue.service_id))
-        ).all()
-    )
+            .group_by(col(Service.golive_date), col(Issue.service_id))
+        )
+    }
     urgent = (
         (col(Issue.urgency) == Urgency.URGENT)
         | (col(Issue.impact) == Impact.SAFE_CARE)
@@ -130,13 +135,13 @@ def compare_services(
             .group_by(col(Issue.service_id))
         ).all()
     )
-    recent: dict[int, Tally[str]] = {}
-    for service_id, category, count in session.exec(
-        select(Issue.service_id, Issue.category, func.count())
-        .where(col(Issue.reported_at) >= now - timedelta(days=theme_days))
-        .group_by(col(Issue.service_id), col(Issue.category))
+    recent: dict[int, Tally[IssueCategory]] = {}
+    for service_id, category in session.exec(
+        select(Issue.service_id, Issue.category).where(
+            col(Issue.reported_at) >= now - timedelta(days=theme_days)
+        )
     ):
-        recent.setdefault(service_id, Tally())[IssueCategory(category).label] += count
+        recent.setdefault(service_id, Tally())[IssueCategory(category)] += 1
     rows = []
     for service in services:
         assert service.id is not None
@@ -144,8 +149,7 @@ def compare_services(
         golive = service.golive_date
         days = (today - golive).days + 1 if golive is not None and golive <= today else None
         after = since_golive.get(service.id, 0)
-        tally = recent.get(service.id)
-        theme = tally.most_common(1)[0] if tally else None
+        theme = _most_reported(recent.get(service.id, Tally()))
         rows.append(
             ServiceComparison(
                 service=service.name,
@@ -156,8 +160,16 @@ def compare_services(
                 issues_since_golive=after,
                 per_day=round(after / days, 1) if days else None,
                 open_urgent=open_urgent.get(service.id, 0),
-                theme=f"{theme[0]} ({theme[1]})" if theme and theme[1] > 1 else None,
+                theme=f"{theme[0].label} ({theme[1]})" if theme and theme[1] > 1 else None,
             )
         )
     rows.sort(key=lambda row: (row.wave is None, row.wave or 0, row.service))
     return rows
+
+
+def _most_reported(tally: Tally[IssueCategory]) -> tuple[IssueCategory, int] | None:
+    """The kind of issue reported most, ties going to the first kind by its stored value, so
+    the comparison reads the same on every run and on either database."""
+    if not tally:
+        return None
+    return min(tally.items(), key=lambda item: (-item[1], item[0].value))

@@ -6,11 +6,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import openpyxl
 import pytest
+from sqlmodel import func, select
 
 from bot.cli import main
 from store import issues, people
 from store.db import make_engine, session_scope
+from store.models import AuditEvent
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -163,14 +166,33 @@ def test_unknown_job_lists_the_jobs(workdir, capsys, monkeypatch):
     assert code == 2 and "daily_digest" in err and "Traceback" not in err
 
 
-def test_export_writes_the_workbook_and_evidence_pack(workdir, capsys, monkeypatch):
+@pytest.mark.parametrize(
+    ("fmt", "suffixes"),
+    [("all", [".csv", ".html", ".xlsx"]), ("xlsx", [".csv", ".xlsx"]), ("evidence", [".html"])],
+)
+def test_export_writes_the_workbook_with_its_audit_trail_and_the_evidence_pack(
+    workdir, capsys, monkeypatch, fmt, suffixes
+):
     run(capsys, "demo")
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{workdir / 'golive-demo.db'}")
-    code, _, _ = run(capsys, "export", "--format", "all", "--out", str(workdir / "pack"))
+    code, out, _ = run(capsys, "export", "--format", fmt, "--out", str(workdir / "pack"))
     assert code == 0
-    names = {path.name for path in (workdir / "pack").iterdir()}
-    assert any(name.endswith(".xlsx") for name in names)
-    assert any(name.endswith(".html") for name in names)
+    written = sorted((workdir / "pack").iterdir(), key=lambda path: path.suffix)
+    assert [path.suffix for path in written] == suffixes
+    assert all(str(path) in out for path in written)
+    if fmt == "evidence":
+        return
+    [trail] = [path for path in written if path.suffix == ".csv"]
+    assert trail.name.startswith("golive-audit-trail-")
+    with trail.open(encoding="utf-8-sig") as handle:
+        rows = list(csv.DictReader(handle))
+    engine = make_engine(f"sqlite:///{workdir / 'golive-demo.db'}")
+    with session_scope(engine) as session:
+        recorded = session.exec(select(func.count()).select_from(AuditEvent)).one()
+    assert len(rows) == recorded > 0
+    [book] = [path for path in written if path.suffix == ".xlsx"]
+    about = openpyxl.load_workbook(book)["About"]
+    assert trail.name in str(about["B13"].value)
 
 
 def test_commissioner_summary_for_a_month_names_nobody(workdir, capsys, monkeypatch):

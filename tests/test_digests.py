@@ -17,7 +17,7 @@ from store.decisions import NewDecision
 from store.enums import DecisionKind, Impact, IssueCategory, Phase, Urgency
 from store.models import OutboxMessage
 from tests.conftest import START
-from tests.schedules_world import report, seed, settings
+from tests.schedules_world import new_risk, report, seed, settings
 from tests.world import BOARD_CHANNEL, PROJECT_CHANNEL, build_world
 
 
@@ -230,7 +230,12 @@ def test_a_busy_day_still_fits_one_slack_message_and_says_how_much_more(engine, 
     assert all(len(text) <= MAX_SECTION for text in sections)
     urgent = section_with(payload, "Urgent or affecting safe care, still open (60)")
     assert "…and 50 more" in urgent
+    named = [line for line in urgent.splitlines() if line.startswith("• *GL-")]
+    assert len(named) == 10  # the ten reported first, oldest first
+    assert "Problem 59 " in named[0] and "Problem 50 " in named[-1]
+    assert "Problem 49 " not in urgent
     assert len(payload["text"]) <= 3000
+    assert payload["text"].endswith("60 urgent or safe-care open")
 
 
 def test_digest_without_a_channel_is_not_recorded_so_it_runs_once_one_is_set(engine):
@@ -251,3 +256,23 @@ def test_demo_preview_shows_a_digest_without_owing_anything(engine, world, seede
         assert not [m for m in session.exec(select(OutboxMessage)) if m.notice == "digest"]
     with pytest.raises(ValueError, match="not a digest"):
         preview_digest("reminders", engine=engine, settings=settings(), at=START)
+
+
+def test_a_crowded_register_names_the_ten_highest_risks_and_counts_the_rest(engine, world, seeded):
+    for number in range(11):
+        new_risk(
+            engine,
+            world,
+            at=START - timedelta(days=3, minutes=number),
+            title=f"Crowded risk {number}",
+            owner=world.manager,
+            score=(4, 5),
+        )
+    run_job("board_review", engine=engine, settings=settings(), at=START)
+    _, payload = digest(engine, f"board_review:2026-W48:{BOARD_CHANNEL}")
+    high = section_with(payload, "High and extreme risks (13)")
+    named = [line for line in high.splitlines() if line.startswith("• ")]
+    assert len(named) == 10 and "…and 3 more" in high
+    assert "Crowded risk 0 " in named[0] and f"*{seeded.high}*" not in high
+    change = section_with(payload, "Change since last week")
+    assert "New risks: " in change and " and 2 more" in change

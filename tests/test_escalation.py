@@ -5,10 +5,13 @@ import json
 from datetime import timedelta
 
 import pytest
-from sqlmodel import select
+from sqlalchemy import event
+from sqlmodel import Session, select
 
 from bot.ids import DecisionIds
-from schedules.jobs import run_job
+from schedules.cadence import Job
+from schedules.escalation import run_escalation
+from schedules.jobs import run_job, window_for
 from store import controls, issues, phases, reminders
 from store.db import session_scope
 from store.enums import ControlStatus, Impact, IssueCategory, Phase, Urgency
@@ -118,6 +121,55 @@ def test_unresolved_extreme_risk_and_urgent_issue_go_to_the_board_once(engine, w
     posts = [key for key, _ in owed(engine, "escalation:board:") if ":update:" not in key]
     assert posts.count(f"escalation:board:{seeded.extreme}") == 1
     assert f"escalation:board:{seeded.hostile}" in posts
+
+
+def sweep(engine, at):
+    """Run the escalation sweep itself (no job claim) at ``at`` and commit: (summary, reads,
+    writes) as statements sent to the database."""
+    seen = {"reads": 0, "writes": 0}
+
+    def count(conn, cursor, statement, *args):
+        head = statement.lstrip().split(None, 1)[0].upper()
+        if head in ("SELECT", "WITH"):
+            seen["reads"] += 1
+        elif head not in ("BEGIN", "SAVEPOINT", "RELEASE", "ROLLBACK", "COMMIT"):
+            seen["writes"] += 1
+
+    with Session(engine) as session:
+        window = window_for(Job.ESCALATION, settings(), at=at, phase_of=session)
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            summary = run_escalation(session, window, settings())
+            session.flush()
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        session.commit()
+    return summary, seen["reads"], seen["writes"]
+
+
+def test_a_steady_sweep_writes_nothing_and_reads_as_much_with_more_on_the_board(
+    engine, world, seeded
+):
+    assert "3 posted to the board" in sweep(engine, START)[0]
+    steady = sweep(engine, START + timedelta(minutes=15))
+    assert "0 posted to the board, 0 board posts updated" in steady[0] and steady[2] == 0
+    for number in range(3):
+        report(
+            engine,
+            world,
+            at=START - 2 * DAY,
+            service_id=world.riverside.id,
+            category=IssueCategory.MEDICATION,
+            description=f"eMAR shows the wrong round {number}",
+            impact=Impact.SAFE_CARE,
+            urgency=Urgency.URGENT,
+        )
+    assert "3 posted to the board" in sweep(engine, START + timedelta(minutes=30))[0]
+    more = sweep(engine, START + timedelta(minutes=45))
+    assert "0 posted to the board, 0 board posts updated" in more[0]
+    assert more[1:] == steady[1:] == (steady[1], 0)
+    posts = [key for key, _ in owed(engine, "escalation:board:")]
+    assert len(posts) == 6 == len(set(posts))
 
 
 def test_the_threshold_is_longer_once_go_live_is_over(engine, world):

@@ -7,11 +7,13 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from schedules.jobs import run_job
+from schedules.cadence import Job
+from schedules.jobs import run_job, window_for
+from schedules.reminders import run_reminders
 from schedules.scheduler import catch_up
 from store.clock import FixedClock
 from store.db import make_engine, session_scope
-from store.models import JobRun, OutboxMessage
+from store.models import JobRun, OutboxMessage, Reminder
 from tests.conftest import START
 from tests.schedules_world import seed, settings
 from tests.world import BOARD_CHANNEL, PROJECT_CHANNEL, build_world
@@ -126,3 +128,47 @@ def test_two_schedulers_on_one_postgresql_database_post_each_digest_once(databas
         "board_review 2026-W48",
         "daily_digest 2026-11-23",
     ]
+
+
+@pytest.mark.skipif(
+    not __import__("os").environ.get("GOLIVE_TEST_DATABASE_URL"),
+    reason="needs PostgreSQL (GOLIVE_TEST_DATABASE_URL)",
+)
+def test_reminder_sweeps_racing_without_the_job_claim_owe_and_remember_each_once(database):
+    """The job claim keeps two schedulers from running one period's sweep; should two sweeps
+    run at once anyway, the unique keys still leave one reminder per owner and one record
+    per item and day."""
+    url, engine = database
+    if engine.dialect.name != "postgresql":
+        pytest.skip("two processes sharing one database is the PostgreSQL deployment")
+    world = build_world(engine, now=START - timedelta(days=30))
+    seed(engine, world, start=START)
+    engines = [make_engine(url) for _ in range(3)]
+    barrier = threading.Barrier(len(engines))
+    summaries: list[str] = []
+    errors: list[BaseException] = []
+
+    def sweep(own_engine):
+        try:
+            with session_scope(own_engine) as session:
+                window = window_for(Job.REMINDERS, settings(), at=START, phase_of=session)
+                barrier.wait()
+                summaries.append(run_reminders(session, window, settings()))
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=sweep, args=(e,)) for e in engines]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    for each in engines:
+        each.dispose()
+    assert not errors and len(summaries) == len(engines)
+    with session_scope(engine) as session:
+        keys = [m.key for m in session.exec(select(OutboxMessage)) if m.key.startswith("rem")]
+        remembered = [
+            (r.person_id, r.item_kind, r.item_id, r.day) for r in session.exec(select(Reminder))
+        ]
+    assert sorted(keys) == ["reminders:2026-11-23:UMANAGER1", "reminders:2026-11-23:UMANAGER2"]
+    assert len(remembered) == 3 == len(set(remembered))

@@ -2,6 +2,7 @@
 with the csv module, checked cell by cell against the database."""
 
 import csv
+import io
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -62,17 +63,35 @@ def local(moment: datetime) -> datetime:
     return moment.astimezone(LONDON).replace(tzinfo=None)
 
 
+def widths(sheet) -> list[int]:
+    """Each column's width in characters, as Excel shows it: the file stores a few pixels of
+    padding on top, and one entry for neighbouring columns of the same width."""
+    found: dict[int, int] = {}
+    for dimension in sheet.column_dimensions.values():
+        for position in range(dimension.min, dimension.max + 1):
+            found[position] = int(dimension.width)
+    return [found.get(position, 0) for position in range(1, max(found) + 1)]
+
+
 def test_workbook_has_a_sheet_per_table_with_frozen_headers_and_filters(seeded, tmp_path):
     book = workbook(seeded, tmp_path)
-    assert book.sheetnames == ["About"] + [t.title for t in exports.TABLE_LIST]
-    for table in exports.TABLE_LIST:
+    assert book.sheetnames == ["About"] + [t.title for t in exports.WORKBOOK_TABLES]
+    assert exports.AUDIT_TRAIL.title not in book.sheetnames
+    for table in exports.WORKBOOK_TABLES:
         sheet = book[table.title]
         assert [c.value for c in sheet[1]] == table.headers
         assert sheet.freeze_panes == "A2"
         last = openpyxl.utils.get_column_letter(len(table.headers))
         assert sheet.auto_filter.ref == f"A1:{last}{max(sheet.max_row, 2)}"
-        assert sheet.column_dimensions["A"].width == table.columns[0].width
-    assert book["About"]["B3"].value == "Europe/London"
+        assert widths(sheet) == [c.width for c in table.columns]
+        assert sheet["A1"].font.b and sheet["A1"].fill.fgColor.rgb[-6:] == "1F4E78"
+    about = book["About"]
+    assert about["B3"].value == "Europe/London"
+    assert about["B2"].value == local(NOW) and about["B2"].number_format == "yyyy-mm-dd hh:mm"
+    assert (about["A13"].value, about["B13"].value) == (
+        "Audit trail",
+        "In its own file, golive-audit-trail-2026-11-27.csv, which comes with this workbook",
+    )
 
 
 def test_risk_register_sheet_matches_the_database_cell_by_cell(seeded, tmp_path):
@@ -126,7 +145,7 @@ def test_issue_log_keeps_dates_as_dates_and_controls_and_evidence(seeded, tmp_pa
     assert closed > 0
 
 
-def test_score_history_decisions_and_audit_trail_sheets_match(seeded, tmp_path):
+def test_score_history_and_decisions_sheets_and_the_audit_trail_file_match(seeded, tmp_path):
     book = workbook(seeded, tmp_path)
     with session_scope(seeded) as session:
         assessments = session.exec(
@@ -144,10 +163,16 @@ def test_score_history_decisions_and_audit_trail_sheets_match(seeded, tmp_path):
     assert [(r["Decided"], r["Summary"]) for r in decided] == [
         (local(d.decided_at), d.summary) for d in decisions
     ]
-    trail = rows_of(book["Audit trail"])
-    assert len(trail) == len(events)
-    assert [(r["Record"], r["Action"], r["New value"] or "") for r in trail[:50]] == [
-        (e.entity_ref, e.action, e.new_value or "") for e in events[:50]
+    with session_scope(seeded) as session:
+        name, data = exports.audit_trail_file(session, generated=NOW, zone=LONDON)
+    assert name == "golive-audit-trail-2026-11-27.csv"
+    reader = csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline=""))
+    assert reader.fieldnames == exports.AUDIT_TRAIL.headers
+    trail = list(reader)
+    assert len(events) > 50
+    assert [(r["When"], r["Record"], r["Action"], r["New value"]) for r in trail] == [
+        (e.at.isoformat(), e.entity_ref, e.action, exports.csv_text(e.new_value or ""))
+        for e in events
     ]
 
 
@@ -265,8 +290,8 @@ def test_csv_files_match_the_database(seeded, tmp_path):
 @pytest.mark.parametrize(
     ("fmt", "suffixes"),
     [
-        ("all", [".xlsx", ".html"]),
-        ("xlsx", [".xlsx"]),
+        ("all", [".xlsx", ".csv", ".html"]),
+        ("xlsx", [".xlsx", ".csv"]),
         ("evidence", [".html"]),
         ("csv", [".csv"] * 9),
     ],

@@ -5,13 +5,16 @@ import json
 from datetime import date, timedelta
 from typing import Any
 
+from sqlalchemy import event
 from sqlmodel import select
 
 from bot.ids import ControlIds, Home, Queries, Triage
-from store import issues
+from commands.home import home_data
+from store import controls, issues, risks
 from store.db import session_scope
 from store.enums import Impact, IssueCategory, Urgency
-from store.models import Issue
+from store.models import Issue, Person, Service
+from tests.risk_helpers import new_risk
 from tests.slack_requests import users_select
 from tests.slackapp import SlackApp
 
@@ -189,3 +192,148 @@ def test_reporter_home_shows_the_new_status_after_triage(slack: SlackApp) -> Non
     values = {Triage.OWNER: {Triage.OWNER: users_select(world.manager.slack_user_id)}}
     slack.submit(slack.opened_view(), values, user=world.team_leader.slack_user_id)
     assert "Triaged" in shown(home_of(slack, world.staff.slack_user_id))
+
+
+def owned_issues(slack: SlackApp, count: int, *, owner: Person, service: Service) -> list[str]:
+    """``count`` issues reported by staff and assigned to ``owner``, set up through the store."""
+    refs = []
+    with session_scope(slack.engine) as session:
+        manager = session.merge(slack.world.manager)
+        for n in range(count):
+            issue, _ = issues.report_issue(
+                session,
+                reporter=session.merge(slack.world.staff),
+                report=issues.IssueReport(
+                    service_id=service.id,
+                    category=IssueCategory.RECORDS,
+                    description=f"Problem number {n}",
+                    impact=Impact.NONE,
+                    urgency=Urgency.LOW,
+                ),
+                now=slack.clock.now(),
+            )
+            actor = manager if service.id == slack.world.oakwood.id else slack.world.other_manager
+            issues.assign_owner(
+                session,
+                actor=session.merge(actor),
+                ref=issue.ref,
+                owner=session.merge(owner),
+                now=slack.clock.now(),
+            )
+            refs.append(issue.ref)
+    return refs
+
+
+def test_home_shows_the_newest_eight_owned_issues_and_how_many_more(slack: SlackApp) -> None:
+    manager = slack.world.manager
+    refs = owned_issues(slack, 11, owner=manager, service=slack.world.oakwood)
+    slack.open_home(manager.slack_user_id)
+    text = shown(home_of(slack, manager.slack_user_id))
+    assert all(f"*{ref}*" in text for ref in refs[3:])
+    assert not any(f"*{ref}*" in text for ref in refs[:3])
+    assert "and 3 more; see `/golive mine`" in text
+
+
+def test_home_counts_every_owned_issue_it_does_not_show(slack: SlackApp) -> None:
+    manager = slack.world.manager
+    owned_issues(slack, 52, owner=manager, service=slack.world.oakwood)
+    slack.open_home(manager.slack_user_id)
+    assert "and 44 more; see `/golive mine`" in shown(home_of(slack, manager.slack_user_id))
+
+
+def test_triage_buttons_show_only_for_issues_in_services_i_may_triage(slack: SlackApp) -> None:
+    world = slack.world
+    [oakwood_ref] = owned_issues(slack, 1, owner=world.team_leader, service=world.oakwood)
+    [riverside_ref] = owned_issues(slack, 1, owner=world.team_leader, service=world.riverside)
+    slack.open_home(world.team_leader.slack_user_id)
+    view = home_of(slack, world.team_leader.slack_user_id)
+    block_ids = [b.get("block_id", "") for b in view["blocks"]]
+    assert f"triage_actions:{oakwood_ref}" in block_ids
+    assert f"home_details:{oakwood_ref}" not in block_ids
+    assert f"home_details:{riverside_ref}" in block_ids
+    assert f"triage_actions:{riverside_ref}" not in block_ids
+    assert "Riverside Lodge" in shown(view) and "Oakwood House" in shown(view)
+
+
+def test_home_lists_eight_overdue_controls_with_their_risk_or_issue(slack: SlackApp) -> None:
+    world = slack.world
+    [ref] = owned_issues(slack, 1, owner=world.team_leader, service=world.oakwood)
+    risk_ref = new_risk(slack, service=world.oakwood, controls=())
+    due = slack.clock.now().date()
+    with session_scope(slack.engine) as session:
+        leader = session.merge(world.team_leader)
+        risk = risks.get_risk(session, risk_ref)
+        controls.add_control(
+            session,
+            actor=session.merge(world.project_lead),
+            risk=risk,
+            description="Risk control number 0",
+            owner=leader,
+            due_date=due,
+            now=slack.clock.now(),
+        )
+        for n in range(1, 10):
+            issues.add_immediate_control(
+                session,
+                actor=leader,
+                ref=ref,
+                description=f"Issue control number {n}",
+                owner=leader,
+                due_date=due + timedelta(days=n),
+                now=slack.clock.now(),
+            )
+    slack.clock.advance(timedelta(days=12))
+    slack.open_home(world.team_leader.slack_user_id)
+    text = shown(home_of(slack, world.team_leader.slack_user_id))
+    assert f"on {risk_ref} was due" in text
+    assert all(f"Issue control number {n}" in text for n in range(1, 8))
+    assert f"on {ref} was due" in text
+    assert "Issue control number 8" not in text and "Issue control number 9" not in text
+    assert "and 2 more overdue controls" in text
+
+
+def test_home_reads_as_many_statements_for_a_busy_person_as_for_a_quiet_one(
+    slack: SlackApp,
+) -> None:
+    world = slack.world
+    today = slack.clock.now().date()
+
+    def statements(today: date) -> int:
+        seen: list[str] = []
+
+        def count(*args: Any) -> None:
+            seen.append(args[2])
+
+        event.listen(slack.engine, "before_cursor_execute", count)
+        try:
+            with session_scope(slack.engine) as session:
+                home_data(session, world.team_leader.slack_user_id, today=today)
+        finally:
+            event.remove(slack.engine, "before_cursor_execute", count)
+        return len(seen)
+
+    owned_issues(slack, 1, owner=world.team_leader, service=world.oakwood)
+    quiet = statements(today)
+    refs = owned_issues(slack, 12, owner=world.team_leader, service=world.riverside)
+    with session_scope(slack.engine) as session:
+        leader = session.merge(world.team_leader)
+        for ref in refs:
+            issues.set_correction(
+                session,
+                actor=session.merge(world.other_manager),
+                ref=ref,
+                action="Fix the rota",
+                due=today,
+                now=slack.clock.now(),
+            )
+            issues.add_immediate_control(
+                session,
+                actor=session.merge(world.other_manager),
+                ref=ref,
+                description="Extra check",
+                owner=leader,
+                due_date=today,
+                now=slack.clock.now(),
+            )
+    busy = statements(today + timedelta(days=1))
+    assert busy == quiet

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.ids import QuietIds
 from schedules.jobs import run_job
@@ -87,6 +87,31 @@ def test_someone_without_quiet_hours_gets_the_reminder_at_once(slack: SlackApp) 
     run_job("reminders", engine=slack.engine, settings=settings(), at=morning)
     slack.deliver()
     assert any("C-1" in text for text in dms(slack, world.team_leader.slack_user_id))
+
+
+def test_one_sweep_holds_back_only_the_reminders_of_people_in_quiet_hours(
+    slack: SlackApp,
+) -> None:
+    world = slack.world
+    slack.command("quiet 08:00-16:00", user=world.manager.slack_user_id)
+    slack.command("quiet 22:00-07:00", user=world.other_manager.slack_user_id)
+    for owner in (world.manager, world.team_leader, world.other_manager):
+        overdue_control(slack, owner.id)  # type: ignore[arg-type]
+    morning = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+    summary = run_job("reminders", engine=slack.engine, settings=settings(), at=morning)
+    assert "3 reminders owed" in summary
+    with session_scope(slack.engine) as session:
+        held = {
+            message.user: message.next_attempt_at
+            for message in session.exec(
+                select(OutboxMessage).where(col(OutboxMessage.key).startswith("reminders:"))
+            )
+        }
+    assert held == {
+        world.manager.slack_user_id: datetime(2026, 11, 26, 16, 0, tzinfo=UTC),
+        world.team_leader.slack_user_id: morning,
+        world.other_manager.slack_user_id: morning,
+    }
 
 
 def test_quiet_hours_are_shown_changed_and_turned_off(slack: SlackApp) -> None:

@@ -4,11 +4,14 @@ import json
 from datetime import timedelta
 
 import pytest
-from sqlmodel import select
+from sqlalchemy import event
+from sqlmodel import Session, select
 
 from bot.ids import ReminderIds
-from schedules.jobs import run_job
-from store import audit, controls, reminders, risks, verification
+from schedules.cadence import Job
+from schedules.jobs import run_job, window_for
+from schedules.reminders import run_reminders
+from store import audit, controls, issues, reminders, risks, verification
 from store.db import session_scope
 from store.enums import ControlStatus
 from store.errors import ValidationError
@@ -227,6 +230,72 @@ def test_a_long_list_fits_one_message_and_says_how_many_more(engine, world, seed
             select(Reminder).where(Reminder.person_id == world.quality_lead.id)
         )
         assert len(list(remembered)) == 20
+
+
+def overdue_control(engine, world, seeded, owner):
+    """An immediate control on the urgent issue, owned by ``owner`` and overdue since Saturday."""
+    with session_scope(engine) as session:
+        issues.add_immediate_control(
+            session,
+            actor=world.manager,
+            ref=seeded.urgent,
+            description=f"Hourly check for {owner.name}",
+            owner=owner,
+            due_date=(START - 2 * DAY).date(),
+            now=START - 3 * DAY,
+        )
+
+
+def sweep(engine, at, *, keep):
+    """Run the reminder sweep itself (no job claim) at ``at``: (summary, reads, writes) as
+    statements sent to the database; committed if ``keep``, else rolled back."""
+    seen = {"reads": 0, "writes": 0}
+
+    def count(conn, cursor, statement, *args):
+        head = statement.lstrip().split(None, 1)[0].upper()
+        if head in ("SELECT", "WITH"):
+            seen["reads"] += 1
+        elif head not in ("BEGIN", "SAVEPOINT", "RELEASE", "ROLLBACK", "COMMIT"):
+            seen["writes"] += 1
+
+    with Session(engine) as session:
+        window = window_for(Job.REMINDERS, settings(), at=at, phase_of=session)
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            summary = run_reminders(session, window, settings())
+            session.flush()
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        if keep:
+            session.commit()
+        else:
+            session.rollback()
+    return summary, seen["reads"], seen["writes"]
+
+
+def test_the_sweep_sends_as_many_statements_for_five_owners_as_for_two(engine, world, seeded):
+    two = sweep(engine, START, keep=False)
+    for owner in (world.team_leader, world.staff, world.board_member):
+        overdue_control(engine, world, seeded, owner)
+    five = sweep(engine, START, keep=False)
+    assert two[0].startswith("2 reminders owed, 3 overdue items")
+    assert five[0].startswith("5 reminders owed, 6 overdue items")
+    assert five[1:] == two[1:]
+
+
+def test_a_second_sweep_the_same_day_owes_and_records_nothing_more(engine, world, seeded):
+    overdue_control(engine, world, seeded, world.team_leader)
+    assert sweep(engine, START, keep=True)[0].startswith("3 reminders owed, 4 overdue items")
+    sent = reminders_sent(engine)
+    with session_scope(engine) as session:
+        remembered = sorted((r.person_id, r.item_ref) for r in session.exec(select(Reminder)))
+    assert len(remembered) == 4 == len(set(remembered))
+    summary, _, writes = sweep(engine, START + timedelta(hours=3), keep=True)
+    assert summary.startswith("0 reminders owed, 4 overdue items") and writes == 0
+    assert reminders_sent(engine) == sent
+    with session_scope(engine) as session:
+        again = sorted((r.person_id, r.item_ref) for r in session.exec(select(Reminder)))
+    assert again == remembered
 
 
 def test_reminder_buttons_are_the_ones_the_app_listens_for():

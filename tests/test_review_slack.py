@@ -372,10 +372,17 @@ def test_project_lead_exports_workbook_and_evidence_pack_to_their_dm(slack: Slac
     slack.command("export", user=lead)
     files = uploaded(slack, "D" + lead)
     stamp = slack.clock.now().date().isoformat()
-    assert set(files) == {f"golive-records-{stamp}.xlsx", f"golive-evidence-pack-{stamp}.html"}
+    assert set(files) == {
+        f"golive-records-{stamp}.xlsx",
+        f"golive-audit-trail-{stamp}.csv",
+        f"golive-evidence-pack-{stamp}.html",
+    }
     book = openpyxl.load_workbook(io.BytesIO(files[f"golive-records-{stamp}.xlsx"]))
     sheet = book["Risk register"]
     assert (sheet["A2"].value, sheet["H2"].value, sheet["I2"].value) == (ref, 16, "Extreme")
+    assert "Audit trail" not in book.sheetnames
+    trail = files[f"golive-audit-trail-{stamp}.csv"].decode("utf-8-sig")
+    assert ref in {row["Record"] for row in csv.DictReader(io.StringIO(trail))}
     html = files[f"golive-evidence-pack-{stamp}.html"].decode("utf-8")
     assert '<section id="residual">' in html and ref in html
     assert "Export ready in your direct messages" in slack.last_reply()
@@ -409,7 +416,7 @@ def test_export_here_shares_only_in_project_or_board_channel(
     slack.command("export xlsx here", user=lead, channel_id=channel)
     files = uploaded(slack, channel)
     if shared:
-        assert len(files) == 1 and next(iter(files)).endswith(".xlsx")
+        assert sorted(name.rsplit(".", 1)[1] for name in files) == ["csv", "xlsx"]
     else:
         assert files == {} and slack.fake.uploaded_files() == []
         assert "shared only in the project or board channel" in slack.last_reply()

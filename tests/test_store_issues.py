@@ -1,15 +1,18 @@
 """Go-live issues in the store: the rules a report and its triage must follow."""
 
 from datetime import timedelta
+from itertools import product
 
 import pytest
 from sqlmodel import select
 
 from store import audit, issues
+from store.actors import COMMAND_LINE
 from store.db import session_scope
 from store.enums import Impact, IssueCategory, IssueStatus, Urgency, Workaround
 from store.errors import DomainError, PermissionDenied, ValidationError
 from store.models import Issue, OutboxMessage
+from store.permissions import Action, allowed, permissions_for
 from tests.world import TRIAGE_CHANNEL, build_world
 
 
@@ -186,3 +189,75 @@ def test_immediate_control_review_date_cannot_be_in_the_past(engine, world, cloc
     assert refused.value.field == "control_due"
     with session_scope(engine) as session:
         assert issues.immediate_controls(session, issues.get_issue(session, ref)) == []
+
+
+def correct(engine, world, clock, ref, *, owner, due):
+    with session_scope(engine) as session:
+        issues.assign_owner(session, actor=world.manager, ref=ref, owner=owner, now=clock.now())
+        issues.set_correction(
+            session, actor=world.manager, ref=ref, action="Fix it", due=due, now=clock.now()
+        )
+
+
+def test_overdue_corrections_of_one_owner_are_filtered_by_the_database(engine, world, clock):
+    today = clock.now().date()
+    tomorrow, later = today + timedelta(days=1), today + timedelta(days=2)
+    mine_late = report(engine, world, clock)
+    theirs_late = report(engine, world, clock)
+    mine_later = report(engine, world, clock)
+    mine_on_time = report(engine, world, clock)
+    mine_earlier = report(engine, world, clock)
+    correct(engine, world, clock, mine_late, owner=world.team_leader, due=tomorrow)
+    correct(engine, world, clock, theirs_late, owner=world.manager, due=today)
+    correct(engine, world, clock, mine_later, owner=world.team_leader, due=tomorrow)
+    correct(engine, world, clock, mine_on_time, owner=world.team_leader, due=later)
+    correct(engine, world, clock, mine_earlier, owner=world.team_leader, due=today)
+    with session_scope(engine) as session:
+        every = issues.overdue_corrections(session, today=later)
+        mine = issues.overdue_corrections(session, today=later, owner_id=world.team_leader.id)
+        first = issues.overdue_corrections(
+            session, today=later, owner_id=world.team_leader.id, limit=2
+        )
+        assert [i.ref for i in every] == [theirs_late, mine_earlier, mine_late, mine_later]
+        assert [i.ref for i in mine] == [mine_earlier, mine_late, mine_later]
+        assert [i.ref for i in first] == [mine_earlier, mine_late]
+
+
+def test_count_issues_counts_what_matches(engine, world, clock):
+    for _ in range(3):
+        report(engine, world, clock)
+    report(engine, world, clock, service_id=world.riverside.id)
+    with session_scope(engine) as session:
+        oakwood = issues.IssueFilter(service_id=world.oakwood.id)
+        assert issues.count_issues(session) == 4
+        assert issues.count_issues(session, filters=oakwood) == 3
+
+
+def test_grants_read_once_decide_every_action_as_allowed_does(engine, world, clock):
+    people = [
+        world.staff,
+        world.team_leader,
+        world.manager,
+        world.other_manager,
+        world.quality_lead,
+        world.project_lead,
+        world.board_member,
+        world.admin,
+    ]
+    places = (None, world.oakwood.id, world.riverside.id)
+    answers = set()
+    with session_scope(engine) as session:
+        for actor in [*people, COMMAND_LINE]:
+            read_once = permissions_for(session, actor)
+            for action, service_id, owner_id in product(
+                Action, places, (None, getattr(actor, "id", None), world.staff.id)
+            ):
+                expected = allowed(session, actor, action, service_id=service_id, owner_id=owner_id)
+                got = read_once.allows(action, service_id=service_id, owner_id=owner_id)
+                assert got == expected, (actor.name, action, service_id, owner_id)
+                answers.add(got)
+        leader = permissions_for(session, world.team_leader)
+    assert answers == {True, False}
+    assert leader.allows(Action.TRIAGE_ISSUE, service_id=world.oakwood.id)
+    assert not leader.allows(Action.TRIAGE_ISSUE, service_id=world.riverside.id)
+    assert leader.allows(Action.UPDATE_CONTROL, owner_id=world.team_leader.id)

@@ -16,7 +16,13 @@ from tests.schedules_world import settings
 from tests.slackapp import SlackApp
 
 
-def report_at(slack: SlackApp, *, days_ago: int, urgent: bool = False) -> None:
+def report_at(
+    slack: SlackApp,
+    *,
+    days_ago: int,
+    urgent: bool = False,
+    category: IssueCategory = IssueCategory.MEDICATION,
+) -> None:
     world = slack.world
     with session_scope(slack.engine) as session:
         issues.report_issue(
@@ -24,7 +30,7 @@ def report_at(slack: SlackApp, *, days_ago: int, urgent: bool = False) -> None:
             reporter=world.staff,
             report=IssueReport(
                 service_id=world.oakwood.id,  # type: ignore[arg-type]
-                category=IssueCategory.MEDICATION,
+                category=category,
                 description="Doses missing from the eMAR view",
                 impact=Impact.SAFE_CARE if urgent else Impact.SOME,
                 urgency=Urgency.URGENT if urgent else Urgency.MEDIUM,
@@ -96,3 +102,15 @@ def test_setting_a_wave_needs_something_to_set(slack: SlackApp) -> None:
     assert "'colour' is not something a wave has" in slack.last_reply()
     slack.command("wave nowhere status=live", user=slack.world.project_lead.slack_user_id)
     assert "No service called 'nowhere'" in slack.last_reply()
+
+
+def test_a_tie_for_a_homes_theme_goes_the_same_way_every_time(slack: SlackApp) -> None:
+    """Two kinds reported equally often: the comparison names the first by its stored value,
+    not whichever the database happened to return first."""
+    for days_ago in (3, 2):
+        report_at(slack, days_ago=days_ago, category=IssueCategory.RECORDS)
+    for days_ago in (1, 0):
+        report_at(slack, days_ago=days_ago, category=IssueCategory.MEDICATION)
+    slack.command("waves", user=slack.world.board_member.slack_user_id)
+    oak = next(line for line in slack.last_reply().splitlines() if "Oakwood" in line)
+    assert "theme: Medication or eMAR (2)" in oak

@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.escape import BLOCKS_PER_VIEW, cap_items, fit_blocks, safe
+from bot.escape import BLOCKS_PER_VIEW, fit_blocks, safe
 from bot.ids import Home, Queries
 from bot.views.care import quiet_home_block
 from bot.views.common import (
@@ -27,13 +27,18 @@ PER_LIST = 8
 
 @dataclass
 class HomeData:
-    """What one person's Home tab shows, read by commands/home.py in a few queries."""
+    """What one person's Home tab shows, read by commands/home.py in a few queries: the first
+    PER_LIST of each list, and how many each holds, for "and N more"."""
 
     name: str | None
     owned: list[Issue] = field(default_factory=list)
+    owned_count: int = 0
     reported: list[Issue] = field(default_factory=list)
+    reported_count: int = 0
     overdue_corrections: list[Issue] = field(default_factory=list)
     overdue_controls: list[tuple[Control, str]] = field(default_factory=list)
+    """Each with the reference of the risk or issue it belongs to."""
+    overdue_control_count: int = 0
     service_names: dict[int, str] = field(default_factory=dict)
     can_triage: set[int] = field(default_factory=set)
     """Ids of the issues this person may triage (their buttons are shown)."""
@@ -57,11 +62,14 @@ def _issue_blocks(issue: Issue, data: HomeData) -> list[Block]:
     return blocks
 
 
-def _issue_list(title: str, issues: list[Issue], data: HomeData, empty: str) -> list[Block]:
+def _issue_list(
+    title: str, issues: list[Issue], count: int, data: HomeData, empty: str
+) -> list[Block]:
     blocks: list[Block] = [header(title)]
     if not issues:
         return [*blocks, context(empty)]
-    shown, hidden = cap_items(issues, PER_LIST)
+    shown = issues[:PER_LIST]
+    hidden = count - len(shown)
     for issue in shown:
         blocks += _issue_blocks(issue, data)
     if hidden:
@@ -89,7 +97,8 @@ def home_view(data: HomeData, *, now: datetime) -> Block:
         )
         if (buttons := triage_buttons(issue)) is not None and issue.id in data.can_triage:
             overdue.append(buttons)
-    controls, hidden = cap_items(data.overdue_controls, PER_LIST)
+    controls = data.overdue_controls[:PER_LIST]
+    hidden = data.overdue_control_count - len(controls)
     for control, parent in controls:
         overdue.append(
             section(
@@ -102,10 +111,16 @@ def home_view(data: HomeData, *, now: datetime) -> Block:
         overdue.append(context(f"…and {hidden} more overdue controls"))
     if overdue:
         blocks += [header("Overdue"), *overdue, divider()]
-    blocks += _issue_list("Issues you own", data.owned, data, "You own no open issues.")
+    blocks += _issue_list(
+        "Issues you own", data.owned, data.owned_count, data, "You own no open issues."
+    )
     blocks.append(divider())
     blocks += _issue_list(
-        "Issues you reported", data.reported, data, "You haven't reported any issues yet."
+        "Issues you reported",
+        data.reported,
+        data.reported_count,
+        data,
+        "You haven't reported any issues yet.",
     )
     blocks.append(quiet_home_block(data.quiet_hours))
     blocks.append(
