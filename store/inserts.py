@@ -6,6 +6,7 @@ from typing import Any
 from sqlalchemy import ColumnElement
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Mapped
 from sqlmodel import Session, SQLModel, select
 
 
@@ -42,7 +43,9 @@ KEYS_PER_QUERY = 10_000
 PostgreSQL), so a provider of any size can ask which of its keys are present."""
 
 
-def present_keys(session: Session, column: ColumnElement[str], keys: list[str]) -> set[str]:
+def present_keys(
+    session: Session, column: ColumnElement[str] | Mapped[str], keys: list[str]
+) -> set[str]:
     """Which of ``keys`` the unique ``column`` already holds: one query per ten thousand keys,
     not one per key."""
     found: set[str] = set()

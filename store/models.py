@@ -52,6 +52,19 @@ def ident(record: SQLModel) -> int:
 RISK_PREFIX = "R-"
 
 
+def issue_ref(number: int) -> str:
+    """GL-0001: how staff name an issue (also for code that reads columns, not records)."""
+    return f"{ISSUE_PREFIX}{number:04d}"
+
+
+def risk_ref(number: int) -> str:
+    return f"{RISK_PREFIX}{number:03d}"
+
+
+def control_ref(control_id: int | None) -> str:
+    return f"C-{control_id}"
+
+
 def _when(*, nullable: bool = False, index: bool = False) -> datetime:
     return Field(default=None, sa_type=UTCDateTime, nullable=nullable, index=index)
 
@@ -143,7 +156,7 @@ class Issue(SQLModel, table=True):
 
     @property
     def ref(self) -> str:
-        return f"{ISSUE_PREFIX}{self.number:04d}"
+        return issue_ref(self.number)
 
 
 class Risk(SQLModel, table=True):
@@ -187,7 +200,7 @@ class Risk(SQLModel, table=True):
 
     @property
     def ref(self) -> str:
-        return f"{RISK_PREFIX}{self.number:03d}"
+        return risk_ref(self.number)
 
 
 class RiskAssessment(SQLModel, table=True):
@@ -230,7 +243,7 @@ class Control(SQLModel, table=True):
 
     @property
     def ref(self) -> str:
-        return f"C-{self.id}"
+        return control_ref(self.id)
 
 
 class ControlUpdate(SQLModel, table=True):

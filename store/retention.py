@@ -275,12 +275,12 @@ def _still_held(session: Session, values: set[str]) -> set[str]:
     """The removed values a kept record holds word for word (two issues reported alike, a
     standard correction): a copy of one may be a quote of the kept record, and the text has
     not left the register, so its copies stay. Run after the purged records are blanked."""
-    held: set[str] = set()
+    held: set[str | None] = set()
     ordered = sorted(values)
     for column in HELD_BY:
         for chunk in _chunks(ordered, IDS_PER_STATEMENT):
             held.update(session.exec(select(column).where(column.in_(chunk))))
-    return held
+    return {value for value in held if value is not None}
 
 
 def _records_of(
