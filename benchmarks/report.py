@@ -24,7 +24,7 @@ OPS = {
     "app_home_busy_owner": "App Home, busy owner",
     "list_open_service_urgency": "`/golive list open service=… urgency=high`",
     "list_mine_open": "`/golive list mine open`",
-    "xlsx_export": "XLSX export (whole record)",
+    "xlsx_export": "XLSX export (workbook + audit trail CSV)",
 }
 FAST_OPS = ("daily_digest", "board_review", "reminder_sweep", "escalation_sweep")
 OPS_TARGET_MS = 300

@@ -3,10 +3,11 @@ and the XLSX export on a large provider (benchmarks/provider.py), at 1x and 10x.
 
 Each operation calls the real function its feature runs (the job function with the window
 the scheduler would give it, commands.home.home_data + the Home view, commands.queries.
-show_list, store.exports.workbook_bytes) in a transaction that is rolled back, so every
-repetition sees the same records. Statements are counted with SQLAlchemy's
-``before_cursor_execute`` event; reads (SELECT) and writes are counted apart, because a
-sweep writes one row per message it owes, which is its output, not a query per row.
+show_list, bot.evidence.export_files for the workbook and the audit trail CSV beside it) in a
+transaction that is rolled back, so every repetition sees the same records. Statements are
+counted with SQLAlchemy's ``before_cursor_execute`` event; reads (SELECT) and writes are
+counted apart, because a sweep writes one row per message it owes, which is its output, not a
+query per row.
 """
 
 import argparse
@@ -25,6 +26,7 @@ from sqlmodel import Session
 
 from benchmarks.databases import BACKENDS, fresh_database, pg_available
 from benchmarks.provider import CHANNELS, NOW, Provider, generate
+from bot.evidence import export_files
 from bot.settings import Settings
 from bot.views.home import home_view
 from commands.context import Deps
@@ -36,7 +38,7 @@ from schedules.digests import run_digest
 from schedules.escalation import run_escalation
 from schedules.jobs import window_for
 from schedules.reminders import run_reminders
-from store import exports, people
+from store import people
 from store.clock import FixedClock
 from store.enums import ChannelPurpose
 
@@ -144,8 +146,9 @@ def operations(
             ["list", "open", f"service={provider.service_keys[0]}", "urgency=high"]
         ),
         "list_mine_open": listing_with(["list", "mine", "open"]),
-        "xlsx_export": lambda session: len(
-            exports.workbook_bytes(session, generated=NOW, zone=zone)
+        # What `/golive export xlsx` sends: the workbook and the audit trail's CSV beside it.
+        "xlsx_export": lambda session: sum(
+            len(data) for _name, data, _title in export_files(session, "xlsx", now=NOW, zone=zone)
         ),
     }
 

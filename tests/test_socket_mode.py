@@ -34,6 +34,7 @@ from store.clock import FixedClock
 from store.db import session_scope
 from store.models import Issue
 from tests.fakeslack import APP_ID, FakeSlack
+from tests.reliability import tally
 from tests.slack_requests import slash_command, view_submission
 from tests.slackapp import TrackingExecutor, make_settings, report_values
 from tests.world import World, build_world
@@ -226,7 +227,17 @@ def test_golive_reconnects_after_the_websocket_drops_and_records_a_redelivered_r
     opens = golive.fake.calls("apps.connections.open")
     assert len(opens) >= 2
     assert {c.headers["authorization"] for c in opens} == {f"Bearer {APP_TOKEN}"}
-    assert golive.issue_descriptions() == [
+    sent = [
         "eMAR froze during the 8am medication round",
         "Handover notes missing after the 2pm shift change",
     ]
+    recorded = golive.issue_descriptions()
+    # Faults: the dropped connection and the redelivered envelope.
+    tally(
+        "socket mode",
+        cases=1,
+        faults=2,
+        lost=len(set(sent) - set(recorded)),
+        duplicates=len(recorded) - len(set(recorded)),
+    )
+    assert recorded == sent
