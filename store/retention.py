@@ -9,7 +9,8 @@ The audit trail is append-only, enforced by database triggers: the one change th
 writes one ``purged`` event per record naming the fields removed, then, in the same
 transaction, replaces those fields' values in the records' earlier events, so the text is gone
 from the trail while who, when and which status stay. The thread lines golive posted about
-the issue (held in the outbox) lose their text too. Every reader of the trail (exports,
+the issue (held in the outbox) lose their text too, and so do owners' notes on the reminders
+about it. Every reader of the trail (exports,
 views) also shows purged fields' values as removed.
 
 Other records that quote the text keep everything but the quote. A board decision is evidence
@@ -51,17 +52,20 @@ from store.models import (
     Decision,
     Issue,
     OutboxMessage,
+    ReminderResponse,
     Verification,
     ident,
 )
 from store.outbox import Notice
 from store.privacy import mask
+from store.reminders import ItemKind
 
 PURGED_TEXT = "[removed under the retention policy]"
 PURGED = "purged"
 ISSUE_FIELDS = ("description", "workaround_detail", "correction_action", "closure_evidence")
 CONTROL_FIELDS = ("description",)
 VERIFICATION_FIELDS = ("request_evidence", "evidence")
+REMINDER_ACTION = "reminder "  # how store/reminders.py names an answer's event
 RETENTION = SystemActor(name="golive retention policy")
 QUOTE_MIN = 12  # shorter values ("Done", "Fixed by IT") are too common to count as a quote
 CLIPPED = "\u2026"  # how schedules/render.py clip() ends a shortened value
@@ -249,6 +253,10 @@ def purge(session: Session, *, now: datetime, days: int) -> Purged:
         removed_text += _texts(update, ("note",))
         if _blank(update, ("note",)):
             session.add(update)
+    for answer in _reminder_notes(session, issue_ids, control_ids):
+        removed_text.append(answer.note)
+        answer.note = PURGED_TEXT
+        session.add(answer)
     session.add_all(events)
     session.flush()
     removed_text += _redact(session, issue_ids, control_ids)
@@ -268,6 +276,7 @@ HELD_BY = (
     col(Issue.closure_evidence),
     col(Control.description),
     col(ControlUpdate.note),
+    col(ReminderResponse.note),
 )
 
 
@@ -281,6 +290,24 @@ def _still_held(session: Session, values: set[str]) -> set[str]:
         for chunk in _chunks(ordered, IDS_PER_STATEMENT):
             held.update(session.exec(select(column).where(column.in_(chunk))))
     return {value for value in held if value is not None}
+
+
+def _reminder_notes(
+    session: Session, issue_ids: Sequence[int], control_ids: Sequence[int]
+) -> list[ReminderResponse]:
+    """Owners' notes on the reminders about these issues' corrections and their controls:
+    free text about the issue too, kept with the answer (store/reminders.py)."""
+    found: list[ReminderResponse] = []
+    for kind, ids in ((ItemKind.CORRECTION, issue_ids), (ItemKind.CONTROL, control_ids)):
+        for chunk in _chunks(ids, IDS_PER_STATEMENT):
+            query = select(ReminderResponse).where(
+                ReminderResponse.item_kind == str(kind),
+                col(ReminderResponse.item_id).in_(chunk),
+                ReminderResponse.note != "",
+                ReminderResponse.note != PURGED_TEXT,
+            )
+            found += session.exec(query)
+    return found
 
 
 def _records_of(
@@ -321,6 +348,8 @@ def _redact(session: Session, issue_ids: list[int], control_ids: list[int]) -> l
     _redact_events(session, "issue", issue_ids, ISSUE_FIELDS)
     _redact_events(session, "control", control_ids, CONTROL_FIELDS)
     _redact_events(session, "verification", verification_ids, VERIFICATION_FIELDS)
+    _redact_reminder_notes(session, "issue", issue_ids)
+    _redact_reminder_notes(session, "control", control_ids)
     return removed_text
 
 
@@ -341,6 +370,25 @@ def _redact_events(
                 old_value=sa.case((col(AuditEvent.old_value).is_(None), None), else_=PURGED_TEXT),
                 new_value=sa.case((col(AuditEvent.new_value).is_(None), None), else_=PURGED_TEXT),
             )
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _redact_reminder_notes(session: Session, entity: str, ids: Sequence[int]) -> None:
+    """An owner's answer to a reminder is recorded on the item as an event carrying their
+    note (store/reminders.py ``respond``); the note goes, the answer stays."""
+    for chunk in _chunks(ids, IDS_PER_STATEMENT):
+        session.execute(
+            sa.update(AuditEvent)
+            .where(
+                col(AuditEvent.entity) == entity,
+                col(AuditEvent.entity_id).in_(chunk),
+                col(AuditEvent.field).is_(None),
+                col(AuditEvent.action).startswith(REMINDER_ACTION),
+                col(AuditEvent.new_value).is_not(None),
+                col(AuditEvent.new_value) != "",
+            )
+            .values(new_value=PURGED_TEXT)
             .execution_options(synchronize_session=False)
         )
 

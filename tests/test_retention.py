@@ -13,11 +13,11 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import select
 
 from schedules.jobs import run_job
-from store import decisions, exports, issues, phases
+from store import decisions, exports, issues, phases, reminders
 from store.db import session_scope
 from store.decisions import NewDecision
 from store.enums import DecisionKind, Impact, IssueCategory, IssueStatus, Phase, Urgency, Workaround
-from store.models import AuditEvent, Control, Decision, Issue
+from store.models import AuditEvent, Control, Decision, Issue, ReminderResponse, ident
 from store.retention import PURGED_TEXT, QUOTES_PER_SCAN, RETENTION, purge
 from store.schema import alembic_config, current_revision, head_revision, upgrade
 from tests.conftest import START
@@ -87,6 +87,49 @@ def test_closed_issue_past_the_period_loses_its_text_and_keeps_its_skeleton(engi
     assert any(row["New value"] == PURGED_TEXT for row in shown)
     assert any(WHAT in str(row.values()) for row in trail if row["Record"] == recent)
     tally(SUITE, cases=2)
+
+
+def test_an_owners_note_on_a_reminder_goes_with_the_issue_text(engine, world):
+    note = "Waiting on the supplier; Mrs Ada in room 4 has paper MAR meanwhile"
+    at = START - 45 * DAY
+    with session_scope(engine) as session:
+        report = issues.IssueReport(
+            service_id=world.oakwood.id,
+            category=IssueCategory.MEDICATION,
+            description=WHAT,
+            impact=Impact.SOME,
+            urgency=Urgency.MEDIUM,
+            workaround=Workaround.SAFE,
+        )
+        issue, _ = issues.report_issue(
+            session, reporter=session.merge(world.staff), report=report, now=at
+        )
+        manager = session.merge(world.manager)
+        ref = issue.ref
+        issues.assign_owner(session, actor=manager, ref=ref, owner=manager, now=at)
+        issues.set_correction(
+            session, actor=manager, ref=ref, action="Supplier patch 4.2", due=at.date(), now=at
+        )
+        reminders.respond(
+            session,
+            person=manager,
+            kind=reminders.ItemKind.CORRECTION,
+            item_id=ident(issue),
+            response=reminders.Response.DELAYED,
+            note=note,
+            new_date=at.date() + DAY,
+            now=at + DAY,
+            today=at.date() + DAY,
+        )
+        issues.resolve(session, actor=manager, ref=ref, now=at + DAY)
+        issues.close(session, actor=manager, ref=ref, evidence="Three rounds clean", now=at + DAY)
+    with session_scope(engine) as session:
+        assert purge(session, now=START, days=30).issues == 1
+    with session_scope(engine) as session:
+        [answer] = session.exec(select(ReminderResponse)).all()
+        assert (answer.item_ref, answer.response, answer.note) == (ref, "delayed", PURGED_TEXT)
+    assert all(note not in str(row.values()) for row in rows(engine, "audit_event"))
+    tally(SUITE, cases=1)
 
 
 def test_purge_is_done_once_and_zero_days_keeps_everything(engine, world):
