@@ -132,11 +132,13 @@ class OutboxSender:
             return session.execute(statement).rowcount == 1  # type: ignore[attr-defined]
 
     def _deliver(self, message_id: int, previous_error: str | None) -> bool:
-        unsure = bool(previous_error) and previous_error.startswith((IN_FLIGHT, AMBIGUOUS))
+        unsure = previous_error is not None and previous_error.startswith((IN_FLIGHT, AMBIGUOUS))
         posting = False
         try:
             plan = self._plan(message_id)
             if plan.method == Method.UPDATE:
+                # _plan waits (_Wait) until the message it updates is sent, channel and ts known.
+                assert plan.channel is not None and plan.ts is not None
                 self.client.chat_update(
                     channel=plan.channel,
                     ts=plan.ts,

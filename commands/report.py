@@ -146,10 +146,10 @@ def register(app: App, deps: Deps) -> None:
                 )
             )
         except ValidationError as error:
-            errors = field_errors(error, view)
-            if errors is None:
+            beside = field_errors(error, view)
+            if beside is None:
                 raise
-            ack(response_action="errors", errors=errors)
+            ack(response_action="errors", errors=beside)
             return
         ack()
 

@@ -88,10 +88,10 @@ def register(app: App, deps: Deps) -> None:
             try:
                 deps.run(lambda session: change(session, actor_in(session, deps, body)))
             except ValidationError as error:
-                errors = field_errors(error, view)
-                if errors is None:
+                beside = field_errors(error, view)
+                if beside is None:
                     raise
-                ack(response_action="errors", errors=errors)
+                ack(response_action="errors", errors=beside)
                 return
             ack()
 
@@ -117,9 +117,14 @@ def register(app: App, deps: Deps) -> None:
     def parse_urgency(form: Form, client: WebClient) -> Change:
         urgency = form.choice(Triage.NEW_URGENCY, Urgency, label="The urgency")
         ref = form.metadata
-        return lambda session, actor: issues.set_urgency(
-            session, actor=actor, ref=ref, urgency=urgency, now=deps.now()
-        )
+
+        def change(session: Session, actor: Person) -> Any:
+            assert urgency is not None  # the form was checked before any change runs
+            return issues.set_urgency(
+                session, actor=actor, ref=ref, urgency=urgency, now=deps.now()
+            )
+
+        return change
 
     def parse_control(form: Form, client: WebClient) -> Change:
         text = form.text(Triage.CONTROL_TEXT, label="The immediate control", required=True)

@@ -1,6 +1,7 @@
 """The vocabulary of the go-live register, with the words people see beside the stored values."""
 
 from enum import StrEnum
+from typing import Self
 
 
 class Labelled(StrEnum):
@@ -11,7 +12,7 @@ class Labelled(StrEnum):
         return _LABELS.get(self, self.value.replace("_", " ").capitalize())
 
     @classmethod
-    def parse(cls, text: str) -> "Labelled":
+    def parse(cls, text: str) -> Self:
         """Accept the value, the label, or the value with dashes or spaces, case-insensitively."""
         wanted = text.strip().lower().replace("-", "_").replace(" ", "_")
         for member in cls:
