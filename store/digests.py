@@ -276,8 +276,8 @@ def _closed_between(
     session: Session, *, start: datetime, end: datetime
 ) -> tuple[list[int], list[int]]:
     """The ids of the issues closed between ``start`` and ``end``, oldest reported first, and
-    of those closed without evidence. closed_at has no index, so the period's closures are
-    found in one pass that yields both lists and the count."""
+    of those closed without evidence: one read of the period's closures (by the closed_at
+    index) yields both lists and the count."""
     blank = func.coalesce(func.trim(col(Issue.closure_evidence)), "") == ""
     rows = session.exec(
         select(Issue.id, blank)
