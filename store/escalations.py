@@ -20,7 +20,7 @@ from store.digests import HIGH_SCORE, ControlLine, controls_by
 from store.enums import OPEN_ISSUE_STATUSES, Impact, RiskStatus, Role, Urgency
 from store.inserts import insert_if_absent, insert_many_if_absent, present_keys
 from store.models import Control, Decision, Escalation, Issue, Person, Risk, RiskAssessment, Service
-from store.people import holders
+from store.people import holders, holders_by_service
 from store.scoring import band_for
 
 MANAGER = "manager"
@@ -108,12 +108,11 @@ def managers_for_owners(
     session: Session, owners: set[tuple[int | None, int]]
 ) -> dict[tuple[int | None, int], list[Person]]:
     """Who hears when an owner goes quiet, for each (service id, owner id): the service's
-    registered manager, else the project lead; never the owner themself. One query per
-    service and one for the project leads, however many items are raised."""
-    managers = {
-        service_id: holders(session, Role.REGISTERED_MANAGER, service_id=service_id)
-        for service_id in {service_id for service_id, _ in owners if service_id}
-    }
+    registered manager, else the project lead; never the owner themself. Two queries,
+    however many items and services are raised."""
+    managers = holders_by_service(
+        session, Role.REGISTERED_MANAGER, {service_id for service_id, _ in owners if service_id}
+    )
     leads: list[Person] | None = None
     found: dict[tuple[int | None, int], list[Person]] = {}
     for service_id, owner_id in owners:

@@ -290,6 +290,34 @@ def holders(session: Session, role: Role, *, service_id: int | None = None) -> l
     return list(session.exec(query.order_by(col(Person.id))))
 
 
+def holders_by_service(
+    session: Session, role: Role, service_ids: set[int]
+) -> dict[int, list[Person]]:
+    """``holders`` for many services in one query: for each, the people holding the role for
+    it or everywhere, in person order."""
+    if not service_ids:
+        return {}
+    query = (
+        select(RoleGrant.service_id, Person)
+        .join(Person, col(Person.id) == RoleGrant.person_id)
+        .where(RoleGrant.role == role)
+        .where(col(RoleGrant.service_id).in_(service_ids) | col(RoleGrant.service_id).is_(None))
+    )
+    everywhere: dict[int, Person] = {}
+    scoped: dict[int, dict[int, Person]] = {service_id: {} for service_id in service_ids}
+    for service_id, person in session.exec(query):
+        assert person.id is not None
+        if service_id is None:
+            everywhere[person.id] = person
+        else:
+            scoped[service_id][person.id] = person
+    merged = {service_id: {**everywhere, **mine} for service_id, mine in scoped.items()}
+    return {
+        service_id: [found[person_id] for person_id in sorted(found)]
+        for service_id, found in merged.items()
+    }
+
+
 def by_ids(session: Session, *, ids: set[int | None]) -> dict[int, Person]:
     """People by id in one query, so a list of records can show every name it mentions."""
     wanted = {i for i in ids if i is not None}

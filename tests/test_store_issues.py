@@ -6,10 +6,10 @@ from itertools import product
 import pytest
 from sqlmodel import select
 
-from store import audit, issues
+from store import audit, issues, people
 from store.actors import COMMAND_LINE
 from store.db import session_scope
-from store.enums import Impact, IssueCategory, IssueStatus, Urgency, Workaround
+from store.enums import Impact, IssueCategory, IssueStatus, Role, Urgency, Workaround
 from store.errors import DomainError, PermissionDenied, ValidationError
 from store.models import Issue, OutboxMessage
 from store.permissions import Action, allowed, permissions_for
@@ -261,3 +261,19 @@ def test_grants_read_once_decide_every_action_as_allowed_does(engine, world, clo
     assert leader.allows(Action.TRIAGE_ISSUE, service_id=world.oakwood.id)
     assert not leader.allows(Action.TRIAGE_ISSUE, service_id=world.riverside.id)
     assert leader.allows(Action.UPDATE_CONTROL, owner_id=world.team_leader.id)
+
+
+def test_holders_of_many_services_in_one_read_match_holders_of_each(engine, world, clock):
+    services = {world.oakwood.id, world.riverside.id}
+    with session_scope(engine) as session:
+        for role in (Role.REGISTERED_MANAGER, Role.PROJECT_LEAD, Role.TEAM_LEADER):
+            together = people.holders_by_service(session, role, services)
+            one_by_one = {s: people.holders(session, role, service_id=s) for s in services}
+            assert {s: [p.id for p in found] for s, found in together.items()} == {
+                s: [p.id for p in found] for s, found in one_by_one.items()
+            }
+        managers = people.holders_by_service(session, Role.REGISTERED_MANAGER, services)
+        leads = people.holders_by_service(session, Role.PROJECT_LEAD, services)
+    assert [p.id for p in managers[world.oakwood.id]] == [world.manager.id]
+    assert [p.id for p in managers[world.riverside.id]] == [world.other_manager.id]
+    assert [p.id for p in leads[world.riverside.id]] == [world.project_lead.id]
