@@ -9,6 +9,7 @@ made on paper, with an owner and a due date.
 
 import re
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlmodel import Session, select
 
@@ -45,13 +46,14 @@ def fallback_key(issue: Issue) -> str:
     return f"issue:{issue.ref}:fallback"
 
 
-def owe_fallback(session: Session, issue: Issue, *, thread_key: str, now: datetime) -> bool:
-    """Post the fallback procedure in the triage thread (once); False if not needed or there
-    is no triage post to reply to."""
-    if not reports_outage(issue) or outbox.by_key(session, thread_key) is None:
-        return False
-    return outbox.enqueue(
-        session,
+def fallback_row(issue: Issue, *, thread_key: str, now: datetime) -> dict[str, Any] | None:
+    """The outbox row that posts the fallback procedure in the triage thread ``thread_key``,
+    None if the report needs none. A row, not an insert, so the report writes it with the
+    triage post it replies to in one statement (the post is owed in the same insert, so it
+    need not be looked up)."""
+    if not reports_outage(issue):
+        return None
+    return outbox.message_row(
         key=fallback_key(issue),
         method=Method.POST,
         notice=FALLBACK_NOTICE,

@@ -12,7 +12,6 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from store import audit, continuity, inbound, outbox, verification
 from store.actors import Actor
-from store.channels import channel_for
 from store.enums import (
     OPEN_ISSUE_STATUSES,
     ChannelPurpose,
@@ -26,7 +25,17 @@ from store.enums import (
     Workaround,
 )
 from store.errors import DomainError, NotFound, ValidationError
-from store.models import ISSUE_PREFIX, Control, Issue, Person, Service, ident
+from store.inserts import insert_many_if_absent
+from store.models import (
+    ISSUE_PREFIX,
+    ChannelRoute,
+    Control,
+    Issue,
+    OutboxMessage,
+    Person,
+    Service,
+    ident,
+)
 from store.outbox import Method, Notice
 from store.people import holders
 from store.permissions import Action, require
@@ -107,8 +116,7 @@ def report_issue(
         if existing is None:
             raise DomainError("That report is still being saved; look for its confirmation")
         return existing, False
-    if session.get(Service, report.service_id) is None:
-        raise ValidationError("Choose the service where this happened", field="service")
+    triage = _triage_channel_of_service(session, report.service_id)
     description = required_text(report.description, field="description", label="What happened")
     detail = clean_text(
         report.workaround_detail, field="workaround_detail", label="The workaround", required=False
@@ -139,43 +147,68 @@ def report_issue(
     audit.record_created(session, issue, actor=reporter, now=now)
     if submission_key is not None:
         inbound.remember_result(session, key=submission_key, result=issue.ref)
-    _owe_report_messages(session, issue, reporter=reporter, now=now)
+    _owe_report_messages(session, issue, reporter=reporter, triage=triage, now=now)
     return issue, True
 
 
+def _triage_channel_of_service(session: Session, service_id: int) -> str | None:
+    """Check the service exists and read the triage channel, in one query on the ack path."""
+    triage = (
+        select(ChannelRoute.channel_id)
+        .where(ChannelRoute.purpose == ChannelPurpose.TRIAGE)
+        .scalar_subquery()
+    )
+    found = session.exec(select(Service.id, triage).where(Service.id == service_id)).first()
+    if found is None:
+        raise ValidationError("Choose the service where this happened", field="service")
+    return found[1]
+
+
 def _owe_report_messages(
-    session: Session, issue: Issue, *, reporter: Person, now: datetime
+    session: Session, issue: Issue, *, reporter: Person, triage: str | None, now: datetime
 ) -> None:
-    triage = channel_for(session, ChannelPurpose.TRIAGE)
+    """The triage post (and the fallback procedure in its thread), the confirmation and any
+    alerts, in one insert. Their keys carry the issue's new reference, so none can be owed
+    already and the triage post need not be looked up before replying to it; the unique key
+    would still keep a message from being owed twice."""
+    rows: list[dict[str, Any]] = []
     if triage:
-        outbox.enqueue(
-            session,
-            key=triage_post_key(issue),
-            method=Method.POST,
-            notice=Notice.ISSUE_TRIAGE,
-            channel=triage,
+        rows.append(
+            outbox.message_row(
+                key=triage_post_key(issue),
+                method=Method.POST,
+                notice=Notice.ISSUE_TRIAGE,
+                channel=triage,
+                subject=issue.ref,
+                now=now,
+            )
+        )
+        fallback = continuity.fallback_row(issue, thread_key=triage_post_key(issue), now=now)
+        if fallback is not None:
+            rows.append(fallback)
+    rows.append(
+        outbox.message_row(
+            key=f"issue:{issue.ref}:confirmation",
+            method=Method.DM,
+            notice=Notice.ISSUE_CONFIRMATION,
+            user=reporter.slack_user_id,
             subject=issue.ref,
             now=now,
         )
-        continuity.owe_fallback(session, issue, thread_key=triage_post_key(issue), now=now)
-    outbox.enqueue(
-        session,
-        key=f"issue:{issue.ref}:confirmation",
-        method=Method.DM,
-        notice=Notice.ISSUE_CONFIRMATION,
-        user=reporter.slack_user_id,
-        subject=issue.ref,
-        now=now,
     )
     if needs_alert(issue):
-        _owe_alerts(session, issue, now=now)
+        rows += _alert_rows(session, issue, now=now)
+    insert_many_if_absent(session, OutboxMessage, rows)
 
 
 def _owe_alerts(session: Session, issue: Issue, *, now: datetime) -> None:
     """One direct message per manager or project lead; keyed, so never twice per issue."""
-    for person in alert_recipients(session, issue):
-        outbox.enqueue(
-            session,
+    insert_many_if_absent(session, OutboxMessage, _alert_rows(session, issue, now=now))
+
+
+def _alert_rows(session: Session, issue: Issue, *, now: datetime) -> list[dict[str, Any]]:
+    return [
+        outbox.message_row(
             key=f"issue:{issue.ref}:alert:{person.slack_user_id}",
             method=Method.DM,
             notice=Notice.ISSUE_ALERT,
@@ -183,6 +216,8 @@ def _owe_alerts(session: Session, issue: Issue, *, now: datetime) -> None:
             subject=issue.ref,
             now=now,
         )
+        for person in alert_recipients(session, issue)
+    ]
 
 
 def alert_recipients(session: Session, issue: Issue) -> list[Person]:

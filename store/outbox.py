@@ -151,7 +151,8 @@ def message_row(
     target_key: str | None = None,
     not_before: datetime | None = None,
 ) -> dict[str, Any]:
-    """The row ``enqueue`` would write, under the same rules, for ``enqueue_many``."""
+    """The row ``enqueue`` would write, under the same rules, for a caller that writes many
+    at once (``enqueue_many``, or ``insert_many_if_absent`` when none can be owed yet)."""
     if method == Method.DM and not user:
         raise ValueError("a direct message needs a user")
     if method == Method.POST and not (channel or thread_key):

@@ -4,7 +4,8 @@ from datetime import timedelta
 from itertools import product
 
 import pytest
-from sqlmodel import select
+from sqlalchemy import event
+from sqlmodel import col, select
 
 from store import audit, issues, people
 from store.actors import COMMAND_LINE
@@ -277,3 +278,142 @@ def test_holders_of_many_services_in_one_read_match_holders_of_each(engine, worl
     assert [p.id for p in managers[world.oakwood.id]] == [world.manager.id]
     assert [p.id for p in managers[world.riverside.id]] == [world.other_manager.id]
     assert [p.id for p in leads[world.riverside.id]] == [world.project_lead.id]
+
+
+def statements_sent(engine, work) -> int:
+    """How many statements ``work`` sends to the database, besides beginning and ending its
+    transaction."""
+    sent = []
+
+    def seen(conn, cursor, statement, *args):
+        head = statement.lstrip().split(None, 1)[0].upper()
+        if head not in ("BEGIN", "SAVEPOINT", "RELEASE", "ROLLBACK", "COMMIT"):
+            sent.append(statement)
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        work()
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    return len(sent)
+
+
+def owed(key, method, notice, at, **fields):
+    """An outbox row as a report owes it: pending, due at once, never tried."""
+    row = dict(
+        key=key,
+        method=method,
+        notice=notice,
+        channel=None,
+        user=None,
+        subject=key.split(":")[1],
+        payload=None,
+        thread_key=None,
+        target_key=None,
+        status="pending",
+        attempts=0,
+        next_attempt_at=at,
+        last_error=None,
+        created_at=at,
+        sent_at=None,
+        message_channel=None,
+        message_ts=None,
+    )
+    row.update(fields)
+    return row
+
+
+def test_a_report_is_saved_in_a_few_statements_with_every_row_it_owes(engine, world, clock):
+    """The report is saved before Slack is acked: its dozen audit events and its messages go
+    in one insert each, not one statement per row, and are the rows they always were."""
+    ordinary = statements_sent(
+        engine, lambda: report(engine, world, clock, submission_key="view:V1:hash")
+    )
+    urgent = statements_sent(
+        engine,
+        lambda: report(
+            engine,
+            world,
+            clock,
+            submission_key="view:V2:hash",
+            description="Doses show twice on the medication round list",
+            impact=Impact.SAFE_CARE,
+            urgency=Urgency.URGENT,
+            workaround=Workaround.UNSAFE,
+            workaround_detail="A second nurse checks the paper chart",
+        ),
+    )
+    # claim the key, read the service and triage channel, number the issue, insert it, its
+    # audit events, remember the result, its messages; an alert also reads who to alert.
+    assert ordinary <= 7
+    assert urgent <= 9
+
+    at = clock.now()
+    with session_scope(engine) as session:
+        first, second = issues.get_issue(session, "GL-0001"), issues.get_issue(session, "GL-0002")
+        columns = ("at", "actor_id", "actor_name", "entity", "entity_id", "entity_ref", "action")
+        columns += ("field", "old_value", "new_value")
+        trail = [
+            tuple(getattr(e, name) for name in columns)
+            for e in audit.trail(session)
+            if e.entity == "issue"
+        ]
+        messages = [m.model_dump(exclude={"id"}) for m in outbox_in_order(session)]
+
+    def created(issue, fields):
+        who = (at, world.staff.id, "Sam Carer", "issue", issue.id, issue.ref, "created")
+        return [(*who, field, None, value) for field, value in fields]
+
+    common = [("reported_at", at.isoformat()), ("source", "slash_command")]
+    assert trail == created(
+        first,
+        [
+            ("number", "1"),
+            ("category", "login_access"),
+            ("service_id", str(world.oakwood.id)),
+            ("description", "Night staff cannot log in to the handheld devices"),
+            ("impact", "some"),
+            ("urgency", "high"),
+            ("workaround", "none"),
+            ("reporter_id", str(world.staff.id)),
+            *common,
+            ("submission_key", "view:V1:hash"),
+            ("status", "new"),
+        ],
+    ) + created(
+        second,
+        [
+            ("number", "2"),
+            ("category", "login_access"),
+            ("service_id", str(world.oakwood.id)),
+            ("description", "Doses show twice on the medication round list"),
+            ("impact", "safe_care"),
+            ("urgency", "urgent"),
+            ("workaround", "unsafe"),
+            ("workaround_detail", "A second nurse checks the paper chart"),
+            ("reporter_id", str(world.staff.id)),
+            *common,
+            ("submission_key", "view:V2:hash"),
+            ("status", "new"),
+        ],
+    )
+    assert messages == [
+        owed("issue:GL-0001:triage", "post", "issue_triage", at, channel=TRIAGE_CHANNEL),
+        owed(
+            "issue:GL-0001:fallback",
+            "post",
+            "continuity_fallback",
+            at,
+            payload='{"category": "login_access"}',
+            thread_key="issue:GL-0001:triage",
+        ),
+        owed("issue:GL-0001:confirmation", "dm", "issue_confirmation", at, user="USTAFF01"),
+        owed("issue:GL-0002:triage", "post", "issue_triage", at, channel=TRIAGE_CHANNEL),
+        owed("issue:GL-0002:confirmation", "dm", "issue_confirmation", at, user="USTAFF01"),
+        owed("issue:GL-0002:alert:UMANAGER1", "dm", "issue_alert", at, user="UMANAGER1"),
+        owed("issue:GL-0002:alert:UPROJECT1", "dm", "issue_alert", at, user="UPROJECT1"),
+    ]
+
+
+def outbox_in_order(session):
+    return session.exec(select(OutboxMessage).order_by(col(OutboxMessage.id))).all()
