@@ -8,7 +8,6 @@ import json
 import logging
 import sys
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
@@ -16,6 +15,7 @@ from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import Engine, text
 
+from bot.after_ack import AfterAckPool
 from bot.app import create_app, make_client
 from bot.logging_setup import with_request_id
 from bot.outbox import OutboxSender
@@ -33,6 +33,11 @@ WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 
 LAZY_THREADS = 32
+# Tasks after the ack that may wait or run at once, per worker: at the 100-200 modals a second
+# a worker opens in a surge, the last one queued starts well within Slack's 3 seconds.
+AFTER_ACK_LIMIT = 2 * LAZY_THREADS
+# How long an ack may wait for a place before its task is let in beyond the bound anyway.
+AFTER_ACK_WAIT_S = 1.5
 # The request threads spend most of an ack waiting on the database, and each time an answer
 # comes back the thread must win the GIL from whatever post-ack work (rendering, Home tabs)
 # holds it: every 5 ms by default, once per statement. 1 ms keeps an ack's dozen statements
@@ -129,7 +134,9 @@ def serve(
         sender.start()
         # Bolt's default pool of 5 threads for work after the ack would open only about 20
         # modals a second in a surge, and a trigger id expires after 3 seconds.
-        after_ack = ThreadPoolExecutor(max_workers=LAZY_THREADS, thread_name_prefix="after-ack")
+        after_ack = AfterAckPool(
+            threads=LAZY_THREADS, limit=AFTER_ACK_LIMIT, wait_s=AFTER_ACK_WAIT_S
+        )
         app = create_app(
             settings,
             engine=mine,
