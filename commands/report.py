@@ -19,6 +19,7 @@ from store import issues, people
 from store.enums import Impact, IssueCategory, IssueSource, Urgency, Workaround
 from store.errors import ValidationError
 from store.issues import IssueReport
+from store.models import Person
 
 Json = dict[str, Any]
 
@@ -31,11 +32,13 @@ def open_report_modal(
     user_id: str,
     description: str = "",
     origin: ReportOrigin | None = None,
+    person: Person | None = None,
 ) -> None:
-    person = acting_person(deps, client, user_id)
+    """``person`` when the caller has already looked up who is reporting."""
+    person = person or acting_person(deps, client, user_id)
     view = deps.read(
         lambda session: views.report_modal(
-            people.list_services(session),
+            people.service_choices(session),
             default_service_id=person.service_id,
             description=description,
             origin=origin or ReportOrigin(),
@@ -93,7 +96,9 @@ def permalink_of(client: WebClient, channel: str | None, ts: str | None) -> str 
 
 def register(app: App, deps: Deps) -> None:
     def report_from_command(ctx: SlashContext) -> None:
-        open_report_modal(deps, ctx.client, trigger_id=ctx.trigger_id, user_id=ctx.user_id)
+        open_report_modal(
+            deps, ctx.client, trigger_id=ctx.trigger_id, user_id=ctx.user_id, person=ctx.person
+        )
 
     deps.router.set_default(report_from_command)
     deps.router.add(

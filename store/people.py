@@ -83,6 +83,13 @@ def list_services(session: Session) -> list[Service]:
     return list(session.exec(select(Service).order_by(col(Service.name))))
 
 
+def service_choices(session: Session) -> list[tuple[int, str]]:
+    """Each service's id and name, by name: what a form's service picker shows. Columns, not
+    records, since every ``/golive`` in a surge reads all of them."""
+    query = select(col(Service.id), col(Service.name)).order_by(col(Service.name))
+    return [(service_id, name) for service_id, name in session.exec(query) if service_id]
+
+
 def find_person(session: Session, slack_user_id: str) -> Person | None:
     return session.exec(select(Person).where(Person.slack_user_id == slack_user_id)).first()
 

@@ -120,7 +120,7 @@ class ReportOrigin:
 
 
 def report_modal(
-    services: list[Service],
+    services: list[tuple[int, str]],
     *,
     default_service_id: int | None,
     description: str = "",
@@ -138,7 +138,7 @@ def report_modal(
         blocks.append(context(f":link: From <{origin.permalink}|this message>"))
     elif origin.source == IssueSource.MESSAGE_SHORTCUT:
         blocks.append(context("From a message (Slack could not give its link)."))
-    service_options = [option(str(s.id), s.name) for s in services]
+    service_options = [option(str(service_id), name) for service_id, name in services]
     blocks += [
         input_block(
             Report.SERVICE,
