@@ -40,19 +40,39 @@ def _by_clients(rows: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
     return {row["clients"]: row for row in rows}
 
 
-def surge_table(surge: dict[str, Any]) -> tuple[list[str], list[bool]]:
+def ceiling_rps(
+    row: dict[str, Any], base: dict[str, Any], cost: dict[str, Any] | None
+) -> float | None:
+    """The most requests a second the machine's cores could serve if each cost only what
+    it cannot avoid here: the Web API calls it led to (client and fake Slack,
+    benchmarks/webapi_cost.py), the floor's own server CPU for the ack, and wrk's CPU for
+    sending it. No render, database or other work of golive's is counted."""
+    calls = row.get("web_api_calls_per_request")
+    floor_cpu = base.get("server_cpu_ms_per_request")
+    if not cost or not calls or floor_cpu is None:
+        return None
+    wrk_ms = base["wrk_cpu_pct"] * 10 / base["rps"]
+    return float(cost["cores"] * 1000 / (calls * cost["per_call_cpu_ms"] + floor_cpu + wrk_ms))
+
+
+def surge_table(surge: dict[str, Any]) -> tuple[list[str], list[bool], int]:
+    """The table, a verdict per target, and how many throughput targets lie above what the
+    Web API calls alone leave room for on this machine."""
     floor = surge["floors"]["ack-first"]["kinds"]
     default = surge["floors"]["default"]["kinds"]
+    cost = surge.get("web_api_cost")
     lines: list[str] = []
     verdicts: list[bool] = []
+    beyond = 0
     for backend, result in surge["golive"].items():
         lines += [
             f"#### Surge on {backend}",
             "",
             "| request | clients | req/s (floor) | p50 ms (floor; default runner) | p95 ms "
-            "| p99 ms | max ms | errors | modals opened/s | p50 target | p99 < 50 ms "
+            "| p99 ms | max ms | errors | modals opened/s | server CPU ms per request (floor); "
+            "Web API calls per request; ceiling req/s | p50 target | p99 < 50 ms "
             "| req/s ≥ ½ floor | all acked < 3 s, no error, none lost or doubled |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---|---|",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---|---|",
         ]
         for kind, rows in result["kinds"].items():
             floors = _by_clients(floor.get(kind if kind in floor else "submit", []))
@@ -69,6 +89,16 @@ def surge_table(surge: dict[str, Any]) -> tuple[list[str], list[bool]]:
                 p50_ok = row["p50_ms"] <= limit
                 p99_ok = row["p99_ms"] < 50 if row["clients"] == 50 else None
                 rps_ok = row["rps"] >= base["rps"] / 2
+                ceiling = ceiling_rps(row, base, cost)
+                out_of_reach = ceiling is not None and ceiling < base["rps"] / 2
+                beyond += out_of_reach
+                calls = (
+                    "—"
+                    if ceiling is None
+                    else f"{row['server_cpu_ms_per_request']:.2f} "
+                    f"({base['server_cpu_ms_per_request']:.2f}); "
+                    f"{row['web_api_calls_per_request']:.2f}; {ceiling:,.0f}"
+                )
                 clean = row["errors"] == 0 and row["timeouts"] == 0 and row["max_ms"] < 3000
                 records = row.get("records")
                 if records:
@@ -86,12 +116,25 @@ def surge_table(surge: dict[str, Any]) -> tuple[list[str], list[bool]]:
                     f"| {row['p50_ms']:.2f} ({base['p50_ms']:.2f}; "
                     f"{slow['p50_ms'] if slow else float('nan'):.2f}) "
                     f"| {row['p95_ms']:.1f} | {row['p99_ms']:.1f} | {row['max_ms']:.0f} "
-                    f"| {errors} | {modals} | {rule}: {mark(p50_ok)} "
-                    f"| {'—' if p99_ok is None else mark(p99_ok)} | {mark(rps_ok)} "
+                    f"| {errors} | {modals} | {calls} | {rule}: {mark(p50_ok)} "
+                    f"| {'—' if p99_ok is None else mark(p99_ok)} | {mark(rps_ok)}"
+                    f"{' (above the ceiling)' if out_of_reach and not rps_ok else ''} "
                     f"| {mark(clean)} |"
                 )
         lines.append("")
-    return lines, verdicts
+    if cost:
+        lines += [
+            f"Ceiling: one Web API call took {cost['client_cpu_ms']:.2f} ms of CPU in the client "
+            f"(slack_sdk) and {cost['fake_slack_cpu_ms']:.2f} ms in the fake Slack that answered "
+            f"it (`benchmarks/webapi_cost.py`, {cost['calls']:,} calls in this run). The "
+            f"ceiling is what {cost['cores']} cores could serve if a request cost only that "
+            f"({cost['per_call_cpu_ms']:.2f} ms × the Web API calls it led to), the floor's own "
+            "server CPU for its ack, and wrk's CPU for sending it: nothing for golive's "
+            "database, renders or records. Server CPU per request is the serving processes' "
+            "CPU over the cell and the work after it, divided by the requests acked.",
+            "",
+        ]
+    return lines, verdicts, beyond
 
 
 def memory_lines(surge: dict[str, Any]) -> tuple[list[str], list[bool]]:
@@ -218,7 +261,7 @@ def render(results: Path, mode: str) -> str:
         "runner = the same app with Bolt's default runner.",
         "",
     ]
-    surge_lines, surge_ok = surge_table(surge)
+    surge_lines, surge_ok, beyond = surge_table(surge)
     memory, memory_ok = memory_lines(surge)
     scale_lines, scale_ok = scale_table(scale)
     when = f"1x measured {scale.get('measured', '?')}"
@@ -228,7 +271,12 @@ def render(results: Path, mode: str) -> str:
         when += "; 10x is measured by `benchmarks/run --full`"
     lines += surge_lines + memory + ["### Scale", "", f"{when}.", ""] + scale_lines
     verdicts = surge_ok + memory_ok + scale_ok
-    lines += [f"Targets met: {sum(verdicts)} of {len(verdicts)}.", "", END]
+    lines += [
+        f"Targets met: {sum(verdicts)} of {len(verdicts)}. Throughput targets above the "
+        f"ceiling the Web API calls leave on this machine: {beyond}.",
+        "",
+        END,
+    ]
     return "\n".join(lines)
 
 

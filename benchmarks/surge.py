@@ -34,6 +34,7 @@ from urllib.parse import urlencode
 
 from sqlalchemy import Engine, text
 
+from benchmarks import webapi_cost
 from benchmarks.databases import BACKENDS, fresh_database, pg_available
 from benchmarks.provider import CHANNELS, generate, user_id
 from bot.ids import Report, Triage
@@ -111,25 +112,43 @@ def serving(
             process.wait()
 
 
+def _stat_fields(pid: int | str) -> list[str] | None:
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+
+
+def process_tree(root: int) -> list[int]:
+    """A process and all its descendants (gunicorn's master and its workers)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and (fields := _stat_fields(entry)) is not None:
+            children.setdefault(int(fields[1]), []).append(int(entry))
+    tree, stack = [], [root]
+    while stack:
+        pid = stack.pop()
+        tree.append(pid)
+        stack.extend(children.get(pid, []))
+    return tree
+
+
+def tree_cpu_s(root: int) -> float:
+    """User + system CPU seconds used so far by a process and its descendants."""
+    ticks = 0
+    for pid in process_tree(root):
+        if (fields := _stat_fields(pid)) is not None:
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def tree_memory_kib(root: int) -> tuple[int, int]:
     """Resident (RSS) and proportional (PSS: shared pages split between their sharers) memory
     of a process and all its descendants, from /proc. Gunicorn's workers share the pages the
     master loaded before forking, so the RSS sum counts those once per process."""
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as handle:
-                fields = handle.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        children.setdefault(int(fields[1]), []).append(int(entry))
     rss = pss = 0
-    stack = [root]
-    while stack:
-        pid = stack.pop()
-        stack.extend(children.get(pid, []))
+    for pid in process_tree(root):
         try:
             with open(f"/proc/{pid}/smaps_rollup") as handle:
                 for line in handle:
@@ -333,12 +352,21 @@ def run_target(
             path = work / f"requests-{run}.tsv"
             views = write_requests(path, kind, int(cap(kind) * seconds), run, fake.hooks_url)
             before = web_api_calls(fake)
+            cpu_before = tree_cpu_s(target.pid)
             with PeakRss(target.pid) as memory:
                 result = wrk(target.url, path, clients, seconds)
             during = web_api_calls(fake) - before
             result["web_api_calls"] = dict(during)
             result["modals_opened_per_s"] = round(during["views.open"] / result["seconds"], 1)
             result["drain_s"] = drain(fake)
+            # Every call the cell's requests led to, the work after their acks included.
+            made = sum((web_api_calls(fake) - before).values())
+            result["web_api_calls_per_request"] = round(made / max(result["requests"], 1), 2)
+            # The server's CPU for the cell's requests, the work after their acks included.
+            spent = tree_cpu_s(target.pid) - cpu_before
+            result["server_cpu_ms_per_request"] = round(
+                1000 * spent / max(result["requests"], 1), 3
+            )
             path.unlink()
             peak = max(peak, memory.peak)
             peak_pss = max(peak_pss, memory.peak_pss)
@@ -501,6 +529,7 @@ def main(argv: list[str] | None = None) -> int:
             "slack_delay_s": args.slack_delay,
             "workers": WORKERS,
             "threads": THREADS,
+            "web_api_cost": webapi_cost.measure(),
             "floors": run_floors(args.work, fake, kinds, concurrency, args.seconds),
             "golive": {},
         }
