@@ -97,6 +97,11 @@ class OutboxSender:
             retry_handlers=[],
         )
         self._last_post: dict[str, float] = {}
+        # Each person's direct-message channel with the bot, once opened: it does not change,
+        # and knowing it before a pass lets that pass hold a DM that must wait its turn.
+        self._dm_channels: dict[str, str] = {}
+        # Seconds until the first channel held back by the last pass may post again, if any.
+        self._held: float | None = None
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
@@ -104,18 +109,32 @@ class OutboxSender:
     # ------------------------------------------------------------------ one pass
 
     def run_once(self) -> int:
-        """Deliver what is due now; returns how many messages were sent."""
+        """Deliver what is due now; returns how many messages were sent.
+
+        A channel posted to under ``min_interval`` ago keeps its next posts for a later pass
+        (in order), and the messages for other channels behind them go now: a burst of
+        reports queues their triage posts at Slack's pace without holding each reporter's
+        confirmation or a manager's safe-care alert behind them."""
         now = self.clock.now()
         # Looks (the due scan, the render) are read-only units: on SQLite a write unit takes the
         # database's one write lock at BEGIN, and every report being acknowledged would queue
         # behind the sender while it renders.
         with session_scope(self.engine, write=False) as session:
-            due = [(m.id, m.last_error) for m in outbox.due(session, now=now, limit=self.batch)]
+            due = [
+                (m.id, m.last_error, m.channel, m.user)
+                for m in outbox.due(session, now=now, limit=self.batch)
+            ]
         sent = 0
-        for message_id, previous_error in due:
+        held: set[str] = set()
+        for message_id, previous_error, posted_in, user in due:
             assert message_id is not None
+            channel = posted_in or self._dm_channels.get(user or "")
+            if channel is not None and (channel in held or self._pacing(channel) > 0):
+                held.add(channel)
+                continue
             if self._claim(message_id, now) and self._deliver(message_id, previous_error):
                 sent += 1
+        self._held = min((self._pacing(channel) for channel in held), default=None)
         return sent
 
     def _claim(self, message_id: int, now: datetime) -> bool:
@@ -134,8 +153,10 @@ class OutboxSender:
     def _deliver(self, message_id: int, previous_error: str | None) -> bool:
         unsure = previous_error is not None and previous_error.startswith((IN_FLIGHT, AMBIGUOUS))
         posting = False
+        dm_user: str | None = None
         try:
             plan = self._plan(message_id)
+            dm_user = plan.user
             if plan.method == Method.UPDATE:
                 # _plan waits (_Wait) until the message it updates is sent, channel and ts known.
                 assert plan.channel is not None and plan.ts is not None
@@ -172,6 +193,9 @@ class OutboxSender:
         except _Failed as failed:
             self._defer(message_id, str(failed), None, unsure=unsure)
         except SlackApiError as error:
+            if dm_user is not None:
+                # The DM channel we kept may be what Slack refused; open it afresh next time.
+                self._dm_channels.pop(dm_user, None)
             self._slack_failed(message_id, error, unsure=unsure, posting=posting)
         except NETWORK_ERRORS as error:
             reason = f"{type(error).__name__}: {error}"
@@ -219,8 +243,11 @@ class OutboxSender:
     def _open_dm(self, user: str | None) -> str:
         if not user:
             raise _Failed("a direct message with no user")
-        answer = self.client.conversations_open(users=user)
-        return str(answer["channel"]["id"])
+        known = self._dm_channels.get(user)
+        if known is None:
+            answer = self.client.conversations_open(users=user)
+            known = self._dm_channels[user] = str(answer["channel"]["id"])
+        return known
 
     def _find_posted(self, channel: str, key: str, thread_ts: str | None) -> str | None:
         """The ts of a message we already posted for ``key``, found by its metadata."""
@@ -255,13 +282,16 @@ class OutboxSender:
                 return None
         return None
 
-    def _pace(self, channel: str) -> None:
-        """About one post a second per channel, as Slack asks."""
+    def _pacing(self, channel: str) -> float:
+        """Seconds until ``channel`` may take its next post: about one a second per channel,
+        as Slack asks."""
         last = self._last_post.get(channel)
-        if last is not None:
-            wait = self.min_interval - (time.monotonic() - last)
-            if wait > 0:
-                time.sleep(wait)
+        return 0.0 if last is None else self.min_interval - (time.monotonic() - last)
+
+    def _pace(self, channel: str) -> None:
+        wait = self._pacing(channel)
+        if wait > 0:
+            time.sleep(wait)
         self._last_post[channel] = time.monotonic()
 
     # ------------------------------------------------------------------ recording outcomes
@@ -356,7 +386,8 @@ class OutboxSender:
                 log.exception("outbox pass failed; trying again shortly")
                 sent = 0
             if sent == 0:
-                self._wake.wait(self.poll_seconds)
+                held = self._held
+                self._wake.wait(self.poll_seconds if held is None else max(held, 0.01))
                 self._wake.clear()
 
 

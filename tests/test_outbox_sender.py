@@ -15,7 +15,7 @@ from store.db import session_scope
 from store.models import OutboxMessage
 from store.outbox import Method, Notice
 from tests.slackapp import SlackApp
-from tests.world import PROJECT_CHANNEL
+from tests.world import PROJECT_CHANNEL, TRIAGE_CHANNEL
 
 DIGEST = {"text": "Daily digest: 3 open issues", "blocks": [{"type": "divider"}]}
 
@@ -228,3 +228,32 @@ def test_unsure_post_waits_when_slack_cannot_show_the_history(slack: SlackApp) -
     slack.clock.advance(timedelta(minutes=5))
     assert slack.deliver() == 1
     assert len(posted(slack)) == 1
+
+
+def test_a_burst_of_reports_holds_no_alert_behind_the_triage_channels_pace(
+    slack: SlackApp,
+) -> None:
+    """Slack takes about one post a second per channel: the triage posts of a burst wait
+    their turn, while the reporters' confirmations and a manager's alert go at once."""
+    world = slack.world
+    slack.report(user=world.other_manager.slack_user_id, service_id=world.oakwood.id)
+    slack.report(
+        user=world.staff.slack_user_id,
+        service_id=world.oakwood.id,
+        description="The medication round shows the wrong resident's photo",
+        impact="safe_care",
+        urgency="urgent",
+        workaround="unsafe",
+        workaround_detail="Checking residents by name only",
+    )
+    slack.settle()
+    sender = OutboxSender(slack.engine, slack.sender.client, slack.clock, min_interval=30.0)
+    started = time.monotonic()
+    assert sender.run_once() == 5
+    assert time.monotonic() - started < 10, "the pass slept out the triage channel's pace"
+    assert len(slack.fake.messages(TRIAGE_CHANNEL)) == 1
+    for who in (world.other_manager, world.staff, world.manager, world.project_lead):
+        assert len(slack.fake.messages("D" + who.slack_user_id)) == 1
+    assert row(slack, "issue:GL-0002:triage").status == "pending"
+    assert sender.run_once() == 0
+    assert len(slack.fake.messages(TRIAGE_CHANNEL)) == 1
