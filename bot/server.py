@@ -36,8 +36,9 @@ LAZY_THREADS = 32
 # Tasks after the ack that may wait or run at once, per worker: at the 100-200 modals a second
 # a worker opens in a surge, the last one queued starts well within Slack's 3 seconds.
 AFTER_ACK_LIMIT = 2 * LAZY_THREADS
-# How long an ack may wait for a place before its task is let in beyond the bound anyway.
-AFTER_ACK_WAIT_S = 1.5
+# How long an ack may wait for a place before its task is let in beyond the bound anyway: with
+# the ack's own work and the queue at the server, well inside Slack's 3 seconds.
+AFTER_ACK_WAIT_S = 0.5
 # The request threads spend most of an ack waiting on the database, and each time an answer
 # comes back the thread must win the GIL from whatever post-ack work (rendering, Home tabs)
 # holds it: every 5 ms by default, once per statement. 1 ms keeps an ack's dozen statements

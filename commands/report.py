@@ -129,7 +129,13 @@ def register(app: App, deps: Deps) -> None:
 
     @guarded
     def open_from_button(body: Json, client: WebClient) -> None:
-        open_report_modal(deps, client, trigger_id=body["trigger_id"], user_id=body["user"]["id"])
+        open_report_modal(
+            deps,
+            client,
+            trigger_id=body["trigger_id"],
+            user_id=body["user"]["id"],
+            origin=ReportOrigin(from_home=True),
+        )
 
     app.action(Home.REPORT)(ack=ack_shortcut, lazy=[open_from_button])
 
@@ -161,6 +167,7 @@ def register(app: App, deps: Deps) -> None:
     @guarded
     def after_report(body: Json, client: WebClient) -> None:
         learn_names(deps, client, body)
-        home.refresh(deps, client, body["user"]["id"])
+        if ReportOrigin.load(body["view"].get("private_metadata")).from_home:
+            home.refresh(deps, client, body["user"]["id"])
 
     app.view(Report.MODAL)(ack=submit_report, lazy=[after_report])

@@ -1,5 +1,5 @@
 """App Home: what I reported, what I own and what of mine is overdue, with their buttons;
-published when the tab is opened and again after each change I make."""
+published when the tab is opened, and again after a change made from it or to an issue on it."""
 
 import json
 from datetime import date, timedelta
@@ -16,7 +16,7 @@ from store.enums import Impact, IssueCategory, Urgency
 from store.models import Issue, Person, Service
 from tests.risk_helpers import new_risk
 from tests.slack_requests import users_select
-from tests.slackapp import SlackApp
+from tests.slackapp import SlackApp, report_values
 
 Json = dict[str, Any]
 
@@ -25,6 +25,13 @@ def home_of(slack: SlackApp, user: str) -> Json:
     view = slack.fake.home(user)
     assert view is not None, "no Home tab was published"
     return view
+
+
+def report_from_home(slack: SlackApp, user: str, **answers: Any) -> None:
+    """Open the Home tab, press its Report button and submit the form."""
+    slack.open_home(user)
+    slack.action(Home.REPORT, user=user, view=home_of(slack, user))
+    slack.submit(slack.opened_view(), report_values(**answers), user=user)
 
 
 def shown(view: Json) -> str:
@@ -49,9 +56,21 @@ def test_opening_home_shows_the_report_button_for_a_newcomer(slack: SlackApp) ->
     assert "You haven't reported any issues yet" in shown(view)
 
 
-def test_reporter_sees_their_report_on_home_after_submitting(slack: SlackApp) -> None:
+def test_report_made_from_home_shows_on_home_at_once(slack: SlackApp) -> None:
+    staff = slack.world.staff.slack_user_id
+    report_from_home(slack, staff, service_id=slack.world.oakwood.id, description="Handover gone")
+    view = home_of(slack, staff)
+    assert "GL-0001" in shown(view)
+    assert "Handover gone" in shown(view)
+    assert Queries.ISSUE_DETAILS in action_ids(view)
+    assert Triage.ASSIGN not in action_ids(view)
+
+
+def test_report_made_in_a_channel_shows_when_home_is_next_opened(slack: SlackApp) -> None:
     staff = slack.world.staff.slack_user_id
     slack.report(user=staff, service_id=slack.world.oakwood.id, description="Handover notes gone")
+    assert slack.fake.home(staff) is None, "Home was published though the reporter was elsewhere"
+    slack.open_home(staff)
     view = home_of(slack, staff)
     assert "GL-0001" in shown(view)
     assert "Handover notes gone" in shown(view)
@@ -97,7 +116,7 @@ def test_home_lists_overdue_correction_actions(slack: SlackApp) -> None:
 
 def test_details_button_on_home_opens_the_issue(slack: SlackApp) -> None:
     staff = slack.world.staff.slack_user_id
-    slack.report(user=staff, service_id=slack.world.oakwood.id, description="Rota clash")
+    report_from_home(slack, staff, service_id=slack.world.oakwood.id, description="Rota clash")
     home = home_of(slack, staff)
     slack.action(Queries.ISSUE_DETAILS, "GL-0001", user=staff, view=home)
     modal = slack.opened_view()
@@ -107,7 +126,7 @@ def test_details_button_on_home_opens_the_issue(slack: SlackApp) -> None:
 
 def test_refusal_from_home_comes_as_a_private_notice(slack: SlackApp) -> None:
     staff = slack.world.staff.slack_user_id
-    slack.report(user=staff, service_id=slack.world.oakwood.id)
+    report_from_home(slack, staff, service_id=slack.world.oakwood.id)
     home = home_of(slack, staff)
     slack.action(Triage.RESOLVE, "GL-0001", user=staff, view=home)
     notice = slack.opened_view()
@@ -119,11 +138,13 @@ def test_refusal_from_home_comes_as_a_private_notice(slack: SlackApp) -> None:
 
 def test_report_still_lands_when_home_cannot_be_published(slack: SlackApp) -> None:
     staff = slack.world.staff.slack_user_id
+    slack.open_home(staff)
+    slack.action(Home.REPORT, user=staff, view=home_of(slack, staff))
     slack.fake.fail("views.publish", "internal_error")
-    slack.report(user=staff, service_id=slack.world.oakwood.id)
+    slack.submit(slack.opened_view(), report_values(service_id=slack.world.oakwood.id), user=staff)
     assert slack.fake.last("views.publish").answered["ok"] is False
     assert slack.deliver() == 2
-    assert slack.fake.home(staff) is None
+    assert "GL-0001" not in shown(home_of(slack, staff))
 
 
 def test_refresh_button_republishes_home(slack: SlackApp) -> None:
@@ -187,6 +208,7 @@ def test_issue_i_reported_and_own_appears_twice_with_distinct_block_ids(slack: S
 def test_reporter_home_shows_the_new_status_after_triage(slack: SlackApp) -> None:
     world = slack.world
     slack.report(user=world.staff.slack_user_id, service_id=world.oakwood.id)
+    slack.open_home(world.staff.slack_user_id)
     assert "New" in shown(home_of(slack, world.staff.slack_user_id))
     slack.action(Triage.ASSIGN, "GL-0001", user=world.team_leader.slack_user_id)
     values = {Triage.OWNER: {Triage.OWNER: users_select(world.manager.slack_user_id)}}

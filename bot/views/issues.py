@@ -106,15 +106,24 @@ class ReportOrigin:
 
     source: IssueSource = IssueSource.SLASH_COMMAND
     permalink: str | None = None
+    # Opened from the Home tab's button: the tab is on screen behind the modal, so it is
+    # republished once the report is in (elsewhere, opening the tab publishes it afresh).
+    from_home: bool = False
 
     def dump(self) -> str:
-        return json.dumps({"source": self.source.value, "permalink": self.permalink})
+        return json.dumps(
+            {"source": self.source.value, "permalink": self.permalink, "home": self.from_home}
+        )
 
     @classmethod
     def load(cls, text: str | None) -> "ReportOrigin":
         try:
             data = json.loads(text or "{}")
-            return cls(IssueSource(data.get("source", "slash_command")), data.get("permalink"))
+            return cls(
+                IssueSource(data.get("source", "slash_command")),
+                data.get("permalink"),
+                data.get("home") is True,
+            )
         except (ValueError, TypeError, AttributeError):
             return cls()
 
