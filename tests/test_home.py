@@ -34,6 +34,14 @@ def report_from_home(slack: SlackApp, user: str, **answers: Any) -> None:
     slack.submit(slack.opened_view(), report_values(**answers), user=user)
 
 
+def assert_lists_my_report(view: Json, ref: str, description: str) -> None:
+    """The reporter's Home lists the report with its details button, and no triage buttons."""
+    assert ref in shown(view)
+    assert description in shown(view)
+    assert Queries.ISSUE_DETAILS in action_ids(view)
+    assert Triage.ASSIGN not in action_ids(view)
+
+
 def shown(view: Json) -> str:
     return json.dumps(view["blocks"])
 
@@ -59,11 +67,7 @@ def test_opening_home_shows_the_report_button_for_a_newcomer(slack: SlackApp) ->
 def test_report_made_from_home_shows_on_home_at_once(slack: SlackApp) -> None:
     staff = slack.world.staff.slack_user_id
     report_from_home(slack, staff, service_id=slack.world.oakwood.id, description="Handover gone")
-    view = home_of(slack, staff)
-    assert "GL-0001" in shown(view)
-    assert "Handover gone" in shown(view)
-    assert Queries.ISSUE_DETAILS in action_ids(view)
-    assert Triage.ASSIGN not in action_ids(view)
+    assert_lists_my_report(home_of(slack, staff), "GL-0001", "Handover gone")
 
 
 def test_report_made_in_a_channel_shows_when_home_is_next_opened(slack: SlackApp) -> None:
@@ -71,11 +75,7 @@ def test_report_made_in_a_channel_shows_when_home_is_next_opened(slack: SlackApp
     slack.report(user=staff, service_id=slack.world.oakwood.id, description="Handover notes gone")
     assert slack.fake.home(staff) is None, "Home was published though the reporter was elsewhere"
     slack.open_home(staff)
-    view = home_of(slack, staff)
-    assert "GL-0001" in shown(view)
-    assert "Handover notes gone" in shown(view)
-    assert Queries.ISSUE_DETAILS in action_ids(view)
-    assert Triage.ASSIGN not in action_ids(view)
+    assert_lists_my_report(home_of(slack, staff), "GL-0001", "Handover notes gone")
 
 
 def test_owner_sees_owned_issue_with_buttons_after_assignment(slack: SlackApp) -> None:
