@@ -6,7 +6,9 @@ ends in one plain line on stderr and exit status 2, never a traceback; secrets a
 
 import argparse
 import logging
+import os
 import sys
+import traceback
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -19,6 +21,7 @@ from sqlmodel import Session
 from bot.bootstrap import apply_settings, check_schema
 from bot.evidence import EXPORT_FORMATS
 from bot.logging_setup import configure_logging
+from bot.processes import PARENT_PID, die_with_parent, stop_on_sigterm
 from bot.settings import Settings, SettingsError
 from store import channels, people
 from store.actors import COMMAND_LINE
@@ -35,6 +38,14 @@ SERVING = ("serve", "socket", "scheduler")  # long-running: their INFO lines are
 
 class CommandError(Exception):
     """A plain one-line failure to show the user."""
+
+
+class AlreadyReported(Exception):
+    """A failure a child process has already shown the user; only its exit status is left."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(status)
+        self.status = status
 
 
 def _date(text: str) -> date:
@@ -178,14 +189,40 @@ def _ready_engine(settings: Settings, clock: Clock) -> Engine:
     return engine
 
 
+def _in_child(work: Callable[[], object]) -> None:
+    """Run ``work`` in a forked child and wait for it. ``golive serve``'s master forks its
+    workers, and SQLite forbids carrying a connection or its locks across a fork: a child
+    opens the database for the start-up checks, so the master never has."""
+    pid = os.fork()
+    if pid == 0:
+        status = 1
+        try:
+            work()
+            status = 0
+        except BaseException as error:
+            try:
+                status = report_failure(error)
+            except BaseException:
+                traceback.print_exc()
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(status)
+    _, wait_status = os.waitpid(pid, 0)
+    status = os.waitstatus_to_exitcode(wait_status)
+    if status != 0:
+        raise AlreadyReported(status if status > 0 else 1)
+
+
 def cmd_serve(settings: Settings, args: argparse.Namespace, clock: Clock) -> str:
     settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
+    settings.require_shared_database()
     from bot.server import serve
 
-    engine = _ready_engine(settings, clock)
+    _in_child(lambda: _ready_engine(settings, clock).dispose())
     serve(
         settings,
-        engine=engine,
+        engine=make_engine(settings.database_url),
         clock=clock,
         port=args.port or settings.port,
         scheduler=not args.no_scheduler,
@@ -197,6 +234,7 @@ def cmd_socket(settings: Settings, args: argparse.Namespace, clock: Clock) -> st
     settings.require("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
     from bot.socket_mode import run_socket_mode
 
+    stop_on_sigterm()
     engine = _ready_engine(settings, clock)
     run_socket_mode(settings, engine=engine, clock=clock, scheduler=not args.no_scheduler)
     return "Stopped"
@@ -206,6 +244,10 @@ def cmd_scheduler(settings: Settings, args: argparse.Namespace, clock: Clock) ->
     settings.require("SLACK_BOT_TOKEN")
     from bot.runner import run_scheduler_process
 
+    parent = os.environ.get(PARENT_PID, "")
+    if parent.isdigit():
+        die_with_parent(int(parent))  # started by 'golive serve': end with it
+    stop_on_sigterm()
     engine = _ready_engine(settings, clock)
     run_scheduler_process(settings, engine=engine, clock=clock)
     return "Stopped"
@@ -398,6 +440,26 @@ def load_settings() -> Settings:
         raise CommandError(f"Invalid settings ({problems}); see 'Settings' in the README") from None
 
 
+def report_failure(error: BaseException) -> int:
+    """Show a failure the user can act on as one line on stderr and return the exit status;
+    anything else is a bug, raised with its traceback."""
+    if isinstance(error, CommandError | SettingsError | DomainError):
+        print(f"golive: {error}", file=sys.stderr)
+        return 2
+    if isinstance(error, OperationalError):
+        reason = str(error.orig).strip().splitlines()[0] if error.orig else "no answer"
+        print(f"golive: the database did not answer: {reason}", file=sys.stderr)
+        return 2
+    if isinstance(error, SQLAlchemyError):
+        print(
+            f"golive: database error ({type(error).__name__}); nothing was changed", file=sys.stderr
+        )
+        return 2
+    if isinstance(error, KeyboardInterrupt):
+        return 130
+    raise error
+
+
 def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -406,20 +468,12 @@ def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> in
             settings, level=logging.INFO if args.command in SERVING else logging.WARNING
         )
         message = COMMANDS[args.command](settings, args, clock or SystemClock())
-    except (CommandError, SettingsError, DomainError) as error:
-        print(f"golive: {error}", file=sys.stderr)
-        return 2
-    except OperationalError as error:
-        reason = str(error.orig).strip().splitlines()[0] if error.orig else "no answer"
-        print(f"golive: the database did not answer: {reason}", file=sys.stderr)
-        return 2
-    except SQLAlchemyError as error:
-        print(
-            f"golive: database error ({type(error).__name__}); nothing was changed", file=sys.stderr
-        )
-        return 2
+    except AlreadyReported as reported:
+        return reported.status
     except KeyboardInterrupt:
         return 130
+    except Exception as error:
+        return report_failure(error)
     if message:
         print(message)
     return 0

@@ -76,7 +76,7 @@ class OutboxSender:
         max_attempts: int = 8,
         min_interval: float = 1.0,
         lease: timedelta = timedelta(minutes=2),
-        poll_seconds: float = 5.0,
+        poll_seconds: float = 2.0,
         batch: int = 50,
         history_window: timedelta = timedelta(days=1),
     ) -> None:

@@ -1,5 +1,6 @@
 """golive over HTTP: ``POST /slack/events`` (commands, interactivity, events) and
-``GET /healthz``, on gunicorn (threaded workers), each worker with its own outbox sender."""
+``GET /healthz``, on gunicorn (threaded workers), each worker with its own outbox sender, and
+the scheduled jobs in a process of their own beside them (see ``bot/processes.py``)."""
 
 import ctypes
 import ctypes.util
@@ -11,6 +12,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
+from gunicorn.arbiter import Arbiter
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import Engine, text
@@ -19,6 +21,7 @@ from bot.after_ack import AfterAckPool
 from bot.app import create_app, make_client
 from bot.logging_setup import with_request_id
 from bot.outbox import OutboxSender
+from bot.processes import SchedulerProcess, die_with_parent
 from bot.settings import Settings
 from store.clock import Clock
 from store.db import make_engine
@@ -95,17 +98,60 @@ def _answer(start_response: StartResponse, status: str, body: bytes) -> list[byt
     return [body]
 
 
+GRACEFUL_TIMEOUT_S = 5
+"""Seconds a worker has to finish its requests on SIGTERM: with the scheduler's own few
+seconds, running at the same time, every process of ``golive serve`` is gone within 10 s."""
+
+
+class _Arbiter(Arbiter):  # type: ignore[misc]
+    """Gunicorn's master, which also keeps the scheduler process running and stops it with
+    the workers."""
+
+    def __init__(self, app: "_Gunicorn", scheduler: SchedulerProcess | None) -> None:
+        self._scheduler = scheduler
+        super().__init__(app)
+
+    def manage_workers(self) -> None:
+        super().manage_workers()
+        if self._scheduler is not None:
+            self._scheduler.keep_running()
+
+    def stop(self, graceful: bool = True) -> None:
+        if self._scheduler is not None:
+            self._scheduler.signal_stop()
+        super().stop(graceful)
+        if self._scheduler is not None:
+            self._scheduler.wait_stopped()
+
+
 class _Gunicorn(BaseApplication):  # type: ignore[misc]
     """Gunicorn run from code: settings in, no config file or argv parsing."""
 
-    def __init__(self, load: Callable[[], WsgiApp], options: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        load: Callable[[], WsgiApp],
+        options: dict[str, Any],
+        scheduler: SchedulerProcess | None = None,
+    ) -> None:
         self._load = load
         self._options = options
+        self._scheduler = scheduler
         super().__init__()
+
+    def run(self) -> None:
+        try:
+            _Arbiter(self, self._scheduler).run()
+        except RuntimeError as error:
+            print(f"golive: {error}", file=sys.stderr)
+            sys.exit(1)
 
     def load_config(self) -> None:
         for key, value in self._options.items():
             self.cfg.set(key, value)
+        if "control_socket_disable" in self.cfg.settings:
+            # gunicorn 24+ listens on a control socket in $HOME that golive never uses, and
+            # that a second golive on the same machine would fight over.
+            self.cfg.set("control_socket_disable", True)
 
     def load(self) -> WsgiApp:
         return self._load()
@@ -121,13 +167,14 @@ def serve(
 ) -> None:
     """Serve until stopped. Each worker process builds its own app and outbox sender (the
     senders claim rows, so several never send one twice); ``scheduler`` also runs the
-    scheduled jobs, in the master process only."""
+    scheduled jobs, in a ``golive scheduler`` process the master starts and stops. The master
+    itself holds no database connection: ``engine`` only names the database."""
     settings.require_shared_database()
+    engine.dispose()
 
     threads = max(settings.threads, 1)
 
     def load_worker() -> WsgiApp:
-        engine.dispose(close=False)  # connections made before the fork are not ours to use
         sys.setswitchinterval(SWITCH_INTERVAL_S)
         mine = worker_engine(engine, threads=threads)
         client = make_client(settings)
@@ -154,22 +201,22 @@ def serve(
         "worker_class": "gthread",
         "threads": threads,
         "timeout": 30,
-        "graceful_timeout": 20,
+        "graceful_timeout": GRACEFUL_TIMEOUT_S,
         "accesslog": None,
         "proc_name": "golive",
+        "post_fork": _bind_worker_to_master,
     }
-    # The master process runs the jobs; what they owe is picked up by the workers' senders
-    # on their next poll (a few seconds), since a nudge cannot cross processes.
-    jobs = start_jobs(settings, engine=engine, clock=clock, nudge=None) if scheduler else None
     limit_malloc_arenas()
     # Everything imported so far is shared with the workers; frozen, their collector never
     # writes to it, so the pages stay shared instead of being copied into each worker.
     gc.freeze()
-    try:
-        _Gunicorn(load_worker, options).run()
-    finally:
-        if jobs is not None:
-            jobs.shutdown(wait=False)
+    _Gunicorn(load_worker, options, SchedulerProcess() if scheduler else None).run()
+
+
+def _bind_worker_to_master(server: Arbiter, _worker: object) -> None:
+    """A worker ends with its master, even one killed with SIGKILL, rather than serving on,
+    orphaned, with the port and its database connections."""
+    die_with_parent(server.pid)
 
 
 def worker_engine(engine: Engine, *, threads: int) -> Engine:
@@ -194,18 +241,3 @@ def limit_malloc_arenas() -> None:
     mallopt = getattr(ctypes.CDLL(name), "mallopt", None)
     if mallopt is not None:
         mallopt(M_ARENA_MAX, MALLOC_ARENAS)
-
-
-def start_jobs(
-    settings: Settings, *, engine: Engine, clock: Clock, nudge: Callable[[], None] | None
-) -> Any:
-    """The scheduled jobs (digests, reminders, escalation) in a thread beside the app."""
-    from schedules.scheduler import start_scheduler
-
-    return start_scheduler(
-        engine=engine, settings=settings, clock=clock, on_enqueued=nudge or _no_nudge
-    )
-
-
-def _no_nudge() -> None:
-    """Nothing to wake in this process; the senders poll."""

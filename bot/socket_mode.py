@@ -8,8 +8,8 @@ from sqlalchemy import Engine
 
 from bot.app import create_app, make_client
 from bot.outbox import OutboxSender
-from bot.server import start_jobs
 from bot.settings import README_HINT, Settings, SettingsError
+from schedules.scheduler import start_scheduler
 from store.clock import Clock
 
 PING_INTERVAL = 10.0
@@ -26,8 +26,11 @@ def run_socket_mode(
     client = make_client(settings)
     sender = OutboxSender(engine, client, clock)
     app = create_app(settings, engine=engine, clock=clock, client=client, nudge=sender.nudge)
+    # One process, never forked: the scheduler can share its engine as a thread.
     jobs = (
-        start_jobs(settings, engine=engine, clock=clock, nudge=sender.nudge) if scheduler else None
+        start_scheduler(engine=engine, settings=settings, clock=clock, on_enqueued=sender.nudge)
+        if scheduler
+        else None
     )
     handler = socket_handler(app, settings.slack_app_token.get_secret_value(), client)
     sender.start()
