@@ -7,6 +7,8 @@ ends in one plain line on stderr and exit status 2, never a traceback; secrets a
 import argparse
 import logging
 import os
+import shlex
+import shutil
 import sys
 import traceback
 from collections.abc import Callable, Sequence
@@ -26,13 +28,14 @@ from bot.settings import Settings, SettingsError
 from store import channels, people
 from store.actors import COMMAND_LINE
 from store.clock import Clock, SystemClock
-from store.db import make_engine, session_scope
+from store.db import make_engine, normalise_url, session_scope
 from store.enums import ChannelPurpose, Role
 from store.errors import DomainError
 from store.models import Service
 from store.schema import upgrade
 
-DEMO_DATABASE = "sqlite:///golive-demo.db"
+DEMO_FILE = "golive-demo.db"
+DEMO_DATABASE = f"sqlite:///{DEMO_FILE}"
 SERVING = ("serve", "socket", "scheduler")  # long-running: their INFO lines are the record
 
 
@@ -164,7 +167,42 @@ def safe_url(url: str) -> str:
         return "(unreadable DATABASE_URL)"
 
 
-def open_engine(url: str) -> Engine:
+def _sqlite_file(url: str) -> Path | None:
+    """The file a SQLite URL names; None for PostgreSQL or an in-memory database."""
+    parsed = make_url(normalise_url(url))
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
+def _check_database_file(url: str, *, create: bool) -> None:
+    """Refuse a SQLite file nobody meant to create, before SQLite quietly creates it: a
+    mistyped folder must not become a new production database, and a command that only
+    reads must not leave an empty golive.db behind (after the demo, its data is elsewhere)."""
+    path = _sqlite_file(url)
+    if path is None:
+        return
+    folder = path.parent
+    if not folder.is_dir():
+        raise CommandError(
+            f"The folder {folder} does not exist, so there is nowhere to put {path.name}; "
+            "create the folder, or correct the database URL"
+        )
+    if create or path.exists():
+        return
+    demo = folder / DEMO_FILE
+    if demo.exists():
+        raise CommandError(
+            f"There is no database at {path}; to use the demo's, set "
+            f"DATABASE_URL=sqlite:///{demo} (or run 'golive init' to create {path.name})"
+        )
+    raise CommandError(f"There is no database at {path}; run 'golive init' to create it")
+
+
+def open_engine(url: str, *, create: bool = False) -> Engine:
+    """Connect, or say in one line why not; only ``create`` (init, demo) may start a new
+    SQLite file, and nothing makes its folder."""
+    _check_database_file(url, create=create)
     engine = make_engine(url)
     try:
         with engine.connect():
@@ -176,7 +214,7 @@ def open_engine(url: str) -> Engine:
 
 
 def cmd_init(settings: Settings, args: argparse.Namespace, clock: Clock) -> str:
-    engine = open_engine(settings.database_url)
+    engine = open_engine(settings.database_url, create=True)
     revision = upgrade(engine)
     apply_settings(engine, settings, now=clock.now())
     return f"Database ready at {safe_url(settings.database_url)} (schema revision {revision})"
@@ -289,15 +327,37 @@ def cmd_demo(settings: Settings, args: argparse.Namespace, clock: Clock) -> str:
     from bot.demo import run_demo
 
     url = args.database_url
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        path = Path(parsed.database)
-        if url == DEMO_DATABASE:
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{path}{suffix}").unlink(missing_ok=True)
-    engine = open_engine(url)
+    path = _sqlite_file(url)
+    if path is not None and url == DEMO_DATABASE:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+    engine = open_engine(url, create=True)
     upgrade(engine)
-    return run_demo(engine, settings=settings, now=clock.now(), database=safe_url(url))
+    shown = run_demo(engine, settings=settings, now=clock.now(), database=safe_url(url))
+    use = f"DATABASE_URL={shlex.quote(safe_url(url))} {_golive()}"
+    return "\n".join(
+        [
+            shown,
+            "",
+            "Next, from this folder: write the register, logs, audit trail and evidence pack",
+            "into exports/, or serve the demo to your Slack app (set SLACK_BOT_TOKEN and",
+            "SLACK_SIGNING_SECRET first; see the README):",
+            f"  {use} export --format all",
+            f"  {use} serve",
+        ]
+    )
+
+
+def _golive() -> str:
+    """How to run golive again: ``golive`` when it is on PATH, else as it was typed (the
+    README's quick start runs ``.venv/bin/golive`` from the repository's folder)."""
+    typed = sys.argv[0]
+    if Path(typed).name != "golive":
+        return "golive"
+    found = shutil.which("golive")
+    if found is not None and Path(found).resolve() == Path(typed).resolve():
+        return "golive"
+    return shlex.quote(typed)
 
 
 def cmd_export(settings: Settings, args: argparse.Namespace, clock: Clock) -> str:

@@ -202,7 +202,7 @@ def submit_update(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClien
         )
         ack(response_action="update", view=next_step)
     else:
-        done(ack, f"{control_ref} updated", status_text(deps, origin, control_ref, status))
+        done(ack, f"{control_ref} updated", status_text(deps, origin, control_ref, status)[0])
 
 
 def after_update(deps: Deps, client: WebClient, body: Json) -> None:
@@ -221,11 +221,11 @@ def complete(deps: Deps, client: WebClient, body: Json) -> None:
         deps, person, origin, status=ControlStatus.COMPLETE, note=None, new_due_date=None
     )
     redraw(deps, client, origin, person)
-    waiting = awaiting_verification(deps, origin)
-    if waiting:
-        reply(client, body, WAITING_TEXT.format(ref=ref))
-    elif channel is None:
-        reply(client, body, f":white_check_mark: *{ref}* is complete.")
+    text, waiting = status_text(deps, origin, ref, ControlStatus.COMPLETE)
+    # The redrawn message shows a plain update; a click from Home, or one that only asked for
+    # verification, needs the words.
+    if waiting or channel is None:
+        reply(client, body, text)
 
 
 def awaiting_verification(deps: Deps, origin: Origin) -> bool:
@@ -244,10 +244,12 @@ WAITING_TEXT = (
 )
 
 
-def status_text(deps: Deps, origin: Origin, ref: str, status: ControlStatus) -> str:
+def status_text(deps: Deps, origin: Origin, ref: str, status: ControlStatus) -> tuple[str, bool]:
+    """What an update did, in the same words from a button, the update form or the command,
+    and whether it awaits verification (then "complete" would be untrue)."""
     if status == ControlStatus.COMPLETE and awaiting_verification(deps, origin):
-        return WAITING_TEXT.format(ref=ref)
-    return f"*{ref}* is now {status.label.lower()}."
+        return WAITING_TEXT.format(ref=ref), True
+    return f"*{ref}* is now {status.label.lower()}.", False
 
 
 def open_add(deps: Deps, client: WebClient, body: Json, ref: str) -> None:
@@ -392,7 +394,7 @@ def control_command(deps: Deps, ctx: SlashContext) -> None:
     ref, risk_ref = record_update(
         deps, ctx.person, origin, status=status, note=note, new_due_date=new_due
     )
-    text = f"*{ref}* is now {status.label.lower()}."
+    text, _ = status_text(deps, origin, ref, status)
     if status == ControlStatus.INEFFECTIVE and risk_ref:
         text += (
             f" Next: rescore with `/golive score {risk_ref}` or add another control with "

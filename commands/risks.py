@@ -22,6 +22,7 @@ from bot.views.common import notice_modal
 from commands.context import (
     Deps,
     acting_person,
+    actor_id_of,
     actor_in,
     chosen_in,
     guarded,
@@ -66,7 +67,9 @@ def action_value(body: Json) -> str:
 
 
 def acting(deps: Deps, client: WebClient, body: Json) -> Person:
-    return acting_person(deps, client, body["user"]["id"])
+    """Whoever clicked or typed: the shared openers serve buttons and ``/golive`` alike, and a
+    slash command's body names its user ``user_id``, not ``user.id``."""
+    return acting_person(deps, client, actor_id_of(body))
 
 
 def done(ack: Ack, title: str, text: str) -> None:

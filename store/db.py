@@ -5,7 +5,6 @@ import threading
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, event, make_url
@@ -68,8 +67,6 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         memory = database in ("", ":memory:")
         if memory:
             kwargs.setdefault("poolclass", StaticPool)
-        else:
-            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
             url, connect_args={"check_same_thread": False, "timeout": BUSY_SECONDS}, **kwargs
         )

@@ -2,6 +2,7 @@
 
 import csv
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -206,3 +207,78 @@ def test_commissioner_summary_for_a_month_names_nobody(workdir, capsys, monkeypa
         assert name not in out and name not in written
     code, _, err = run(capsys, "commissioner", "--month", "November")
     assert code == 2 and "is not a month like 2026-11" in err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["export"],
+        ["service", "list"],
+        ["person", "list"],
+        ["jobs"],
+        ["job", "daily_digest"],
+        ["commissioner", "--month", "2026-11"],
+    ],
+)
+def test_a_command_that_only_reads_never_creates_a_database(workdir, capsys, argv):
+    code, _, err = run(capsys, *argv)
+    assert code == 2
+    assert err == "golive: There is no database at golive.db; run 'golive init' to create it\n"
+    assert list(workdir.iterdir()) == []
+
+
+def test_after_the_demo_a_missing_database_points_to_the_demo_one(workdir, capsys):
+    run(capsys, "demo")
+    code, _, err = run(capsys, "export")
+    assert code == 2
+    assert "set DATABASE_URL=sqlite:///golive-demo.db" in err and err.count("\n") == 1
+    assert not (workdir / "golive.db").exists() and not (workdir / "exports").exists()
+
+
+def test_demo_ends_with_the_commands_that_export_or_serve_its_data(workdir, capsys):
+    code, out, _ = run(capsys, "demo")
+    assert code == 0
+    assert out.rstrip().splitlines()[-2:] == [
+        "  DATABASE_URL=sqlite:///golive-demo.db golive export --format all",
+        "  DATABASE_URL=sqlite:///golive-demo.db golive serve",
+    ]
+
+
+def test_init_refuses_a_folder_that_does_not_exist(workdir, capsys, monkeypatch):
+    missing = workdir / "no" / "such" / "dir"
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{missing / 'g.db'}")
+    code, out, err = run(capsys, "init")
+    assert code == 2 and out == ""
+    assert f"The folder {missing} does not exist" in err and err.count("\n") == 1
+    assert list(workdir.iterdir()) == []
+
+
+def test_installed_golive_exports_what_the_demo_seeded_using_the_command_it_prints(workdir):
+    golive = shlex.quote(str(Path(sys.executable).parent / "golive"))
+
+    def shell(command: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            command,
+            shell=True,
+            capture_output=True,
+            text=True,
+            cwd=workdir,
+            timeout=120,
+            check=False,
+        )
+
+    empty = shell(f"{golive} export")
+    assert empty.returncode == 2
+    assert "run 'golive init'" in empty.stderr and empty.stderr.count("\n") == 1
+    assert list(workdir.iterdir()) == []
+
+    demo = shell(f"{golive} demo")
+    assert demo.returncode == 0, demo.stderr
+    *_, export, serve = demo.stdout.splitlines()
+    assert export.startswith("  DATABASE_URL=sqlite:///golive-demo.db ")
+    assert export.endswith(" export --format all") and serve.endswith(" serve")
+    exported = shell(export)
+    assert exported.returncode == 0, exported.stderr
+    written = {path.suffix for path in (workdir / "exports").iterdir()}
+    assert written == {".csv", ".html", ".xlsx"}
+    assert not (workdir / "golive.db").exists()

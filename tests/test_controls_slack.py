@@ -217,7 +217,7 @@ def test_owner_completes_from_app_home_and_home_is_refreshed(slack: SlackApp) ->
     slack.action(ControlIds.COMPLETE, "1", user=manager, view=home)
     assert control(slack).status == ControlStatus.COMPLETE
     assert slack.fake.last("views.publish").args["user_id"] == manager
-    assert "*C-1* is complete" in private_text(slack)
+    assert "*C-1* is now complete." in private_text(slack)
 
 
 def test_owner_lists_their_controls_with_buttons(slack: SlackApp) -> None:
@@ -265,3 +265,33 @@ def test_a_message_slack_cannot_redraw_does_not_undo_or_hide_the_update(slack: S
     assert control(slack).status == ControlStatus.COMPLETE
     assert slack.fake.calls("chat.update")[0].answered["error"] == "message_not_found"
     assert slack.fake.calls("response_url") == []
+
+
+def test_manager_adds_a_control_with_the_command_the_help_lists(slack: SlackApp) -> None:
+    ref = new_risk(slack, controls=(), service=slack.world.oakwood)
+    manager = slack.world.manager.slack_user_id
+    slack.command("help", user=manager)
+    assert "/golive control add R-003" in slack.last_reply()
+    slack.command(f"control add {ref}", user=manager)
+    modal = opened(slack)
+    assert (modal["callback_id"], modal["private_metadata"]) == (ControlIds.ADD_VIEW, ref)
+    values = answers(
+        **{
+            ControlIds.DESCRIPTION: plain_text_input("Night staff check the paper MAR"),
+            ControlIds.OWNER: users_select(manager),
+            ControlIds.DUE_DATE: datepicker(None),
+            ControlIds.PRIORITY: checkboxes(),
+        }
+    )
+    slack.submit(modal, values, user=manager)
+    assert control(slack).description == "Night staff check the paper MAR"
+
+
+def test_owner_opens_the_update_form_with_the_command(slack: SlackApp) -> None:
+    new_risk(slack)
+    manager = slack.world.manager.slack_user_id
+    slack.command("control C-1", user=manager)
+    modal = opened(slack)
+    assert modal["callback_id"] == ControlIds.UPDATE_VIEW
+    slack.submit(modal, update_answers("complete"), user=manager)
+    assert control(slack).status == ControlStatus.COMPLETE

@@ -304,3 +304,33 @@ def test_completing_from_a_reminder_waits_and_the_owner_is_not_reminded_again(
     assert "0 reminders owed" in run_job(
         "reminders", engine=slack.engine, settings=settings(), at=next_day
     )
+
+
+def test_completing_a_high_risk_control_by_command_says_it_awaits_verification(
+    slack: SlackApp,
+) -> None:
+    world = slack.world
+    leader = world.team_leader.slack_user_id
+    ref = new_risk(slack, controls=(), service=world.oakwood)
+    score(slack, ref, 4, 4)
+    with session_scope(slack.engine) as session:
+        for description in ("Two staff sign every controlled drug entry", "Weekly CD audit"):
+            controls.add_control(
+                session,
+                actor=world.manager,
+                risk=risks.get_risk(session, ref),
+                description=description,
+                owner=world.team_leader,
+                due_date=date(2026, 12, 1),
+                now=slack.clock.now(),
+            )
+    slack.action(ControlIds.COMPLETE, "1", user=leader)
+    by_button = slack.last_reply()
+    slack.command("control C-2 complete", user=leader)
+    by_command = slack.last_reply()
+    assert "is now complete" not in by_command
+    assert "a registered manager or a quality lead (not its owner) must verify it" in by_command
+    assert by_command == by_button.replace("C-1", "C-2")
+    with session_scope(slack.engine) as session:
+        assert controls.get_control(session, 2).status == ControlStatus.PLANNED
+        assert len(verification.all_pending(session)) == 2
