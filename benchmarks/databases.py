@@ -10,8 +10,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine, text
 
-from store.db import make_engine
-from store.schema import upgrade
+from store.infra.db import make_engine
+from store.infra.schema import upgrade
 
 PG_URL = os.environ.get("GOLIVE_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 BACKENDS = ("sqlite", "postgresql")

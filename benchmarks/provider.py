@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import Engine, Table, insert, text
 
-from store.enums import (
+from store.records.enums import (
     OPEN_ISSUE_STATUSES,
     ChannelPurpose,
     ControlStatus,
@@ -34,7 +34,7 @@ from store.enums import (
     Urgency,
     Workaround,
 )
-from store.models import (
+from store.records.models import (
     AuditEvent,
     ChannelRoute,
     Control,

@@ -35,12 +35,12 @@ from commands.queries import show_list
 from commands.slash import SlashContext, SlashRouter
 from schedules.cadence import Job
 from schedules.digests import run_digest
-from schedules.escalation import run_escalation
+from schedules.escalation_sweep import run_escalation
 from schedules.jobs import window_for
 from schedules.reminders import run_reminders
-from store import people
-from store.clock import FixedClock
-from store.enums import ChannelPurpose
+from store.infra.clock import FixedClock
+from store.records import people
+from store.records.enums import ChannelPurpose
 
 REPEAT = 3
 OPERATION_NAMES = (

@@ -38,8 +38,8 @@ from benchmarks import webapi_cost
 from benchmarks.databases import BACKENDS, fresh_database, pg_available
 from benchmarks.provider import CHANNELS, generate, user_id
 from bot.ids import Report, Triage
-from store.enums import ChannelPurpose
-from store.models import ISSUE_PREFIX
+from store.records.enums import ChannelPurpose
+from store.records.models import ISSUE_PREFIX
 from tests.fakeslack import FakeSlack
 from tests.slack_requests import (
     block_actions,

@@ -16,13 +16,13 @@ from slack_bolt.request import BoltRequest
 from slack_sdk import WebClient
 from sqlalchemy import Engine
 
-from bot.errors import handle_listener_error
+from bot.error_replies import handle_listener_error
 from bot.settings import README_HINT, Settings, SettingsError
 from bot.views.care import use_fallback_dir
 from commands import register_listeners
 from commands.context import Deps
 from commands.slash import SlashRouter
-from store.clock import Clock
+from store.infra.clock import Clock
 
 log = logging.getLogger("golive.app")
 

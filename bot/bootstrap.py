@@ -6,11 +6,11 @@ from datetime import datetime
 from sqlalchemy import Engine
 
 from bot.settings import Settings, SettingsError
-from store import channels, people
-from store.actors import COMMAND_LINE
-from store.db import session_scope
-from store.enums import ChannelPurpose, Role
-from store.schema import current_revision, head_revision
+from store.infra.db import session_scope
+from store.infra.schema import current_revision, head_revision
+from store.records import channels, people
+from store.records.actors import COMMAND_LINE
+from store.records.enums import ChannelPurpose, Role
 
 
 def check_schema(engine: Engine) -> None:

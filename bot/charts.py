@@ -13,8 +13,8 @@ from matplotlib.dates import DateFormatter, date2num
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from store.enums import Band
-from store.scoring import band_for
+from store.records.enums import Band
+from store.records.scoring import band_for
 
 BAND_COLOURS = {
     Band.LOW: "#92D050",

@@ -25,14 +25,14 @@ from bot.evidence import EXPORT_FORMATS
 from bot.logging_setup import configure_logging
 from bot.processes import PARENT_PID, die_with_parent, stop_on_sigterm
 from bot.settings import Settings, SettingsError
-from store import channels, people
-from store.actors import COMMAND_LINE
-from store.clock import Clock, SystemClock
-from store.db import make_engine, normalise_url, session_scope
-from store.enums import ChannelPurpose, Role
-from store.errors import DomainError
-from store.models import Service
-from store.schema import upgrade
+from store.infra.clock import Clock, SystemClock
+from store.infra.db import make_engine, normalise_url, session_scope
+from store.infra.errors import DomainError
+from store.infra.schema import upgrade
+from store.records import channels, people
+from store.records.actors import COMMAND_LINE
+from store.records.enums import ChannelPurpose, Role
+from store.records.models import Service
 
 DEMO_FILE = "golive-demo.db"
 DEMO_DATABASE = f"sqlite:///{DEMO_FILE}"
@@ -324,7 +324,7 @@ def cmd_jobs(settings: Settings, args: argparse.Namespace, clock: Clock) -> str:
 
 
 def cmd_demo(settings: Settings, args: argparse.Namespace, clock: Clock) -> str:
-    from bot.demo import run_demo
+    from bot.demo.tour import run_demo
 
     url = args.database_url
     path = _sqlite_file(url)

@@ -2,7 +2,7 @@
 
 Slack's mrkdwn control characters are ``&``, ``<`` and ``>``; escaping them means a report
 cannot ping ``<!channel>``, mention someone, or forge a link. The same path masks any NHS
-number or date of birth that got past the forms (store/privacy.py), so none reaches Slack.
+number or date of birth that got past the forms (store/records/privacy.py), so none reaches Slack.
 Limits are Slack's own: going over one makes the whole API call fail, so text is cut with a
 visible marker instead.
 """
@@ -10,7 +10,7 @@ visible marker instead.
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
-from store.privacy import mask
+from store.records.privacy import mask
 
 SECTION_TEXT = 3000
 BLOCKS_PER_MESSAGE = 50

@@ -16,9 +16,9 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from sqlmodel import Session, col, select
 
 from bot import charts
-from store import exports, outcomes, phases, review
-from store.enums import OPEN_CONTROL_STATUSES
-from store.models import (
+from store.records import phases, review
+from store.records.enums import OPEN_CONTROL_STATUSES
+from store.records.models import (
     Control,
     Decision,
     Effectiveness,
@@ -28,10 +28,11 @@ from store.models import (
     RiskAssessment,
     Service,
 )
-from store.outcomes import Outcomes
-from store.privacy import mask
-from store.risks import OPEN_RISK_STATUSES
-from store.scoring import band_for
+from store.records.privacy import mask
+from store.records.risks import OPEN_RISK_STATUSES
+from store.records.scoring import band_for
+from store.reports import exports, outcomes
+from store.reports.outcomes import Outcomes
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -418,7 +419,7 @@ def export_files(
     """The files an export gives, as (file name, bytes, title): ``xlsx`` is the workbook and
     the audit trail as CSV beside it, ``all`` those and the evidence pack; ``csv`` is one file
     per table. Shared by ``/golive export`` and the CLI.
-    NHS numbers and dates of birth are masked unless ``reveal`` (store/privacy.py)."""
+    NHS numbers and dates of birth are masked unless ``reveal`` (store/records/privacy.py)."""
     if fmt not in EXPORT_FORMATS:
         raise ValueError(f"'{fmt}' is not one of {', '.join(EXPORT_FORMATS)}")
     stamp = now.astimezone(zone).date().isoformat()

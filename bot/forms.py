@@ -11,7 +11,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from store.errors import ValidationError
+from store.infra.errors import ValidationError
 
 E = TypeVar("E", bound=StrEnum)
 SLACK_USER_ID = re.compile(r"[UW][A-Z0-9]{2,20}")

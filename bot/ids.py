@@ -182,7 +182,7 @@ class ReviewIds(StrEnum):
 class ReminderIds(StrEnum):
     """Answers on overdue reminder DMs (button value = kind:id:due, e.g. control:12:2026-11-20)
     and the small modal that asks for a date or a note. The button ids are made in templates
-    from store.reminders.action_id; tests/test_reminders.py holds the two equal."""
+    from store.records.reminders.action_id; tests/test_reminders.py holds the two equal."""
 
     ACKNOWLEDGE = "reminder_acknowledged"
     COMPLETE = "reminder_completed"

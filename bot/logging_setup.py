@@ -5,7 +5,7 @@ keep their own logging). Three guards apply to every record, whoever wrote it:
 
 * secrets: the configured tokens, signing secret and database password, and anything shaped
   like a Slack token, are replaced by ``[secret]``;
-* personal data: NHS numbers and dates of birth are masked (store/privacy.py);
+* personal data: NHS numbers and dates of birth are masked (store/records/privacy.py);
 * bodies: an exception is logged as its type, where it happened and a short message; the SQL
   parameters SQLAlchemy appends to its messages (what someone typed) are dropped.
 
@@ -28,7 +28,7 @@ from typing import Any, TextIO
 from sqlalchemy.engine import make_url
 
 from bot.settings import Settings
-from store.privacy import mask
+from store.records.privacy import mask
 
 REQUEST_ID: ContextVar[str | None] = ContextVar("golive_request_id", default=None)
 TOKEN_SHAPE = re.compile(r"\bx(?:ox[abposr]|app)-[A-Za-z0-9-]{6,}")

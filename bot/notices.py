@@ -15,8 +15,8 @@ from bot.views import issues as issue_views
 from bot.views import review as review_views
 from bot.views import risks as risk_views
 from bot.views.common import RenderedMessage
-from store.models import OutboxMessage
-from store.outbox import Notice, payload_of
+from store.records.models import OutboxMessage
+from store.records.outbox import Notice, payload_of
 
 Renderer = Callable[[Session, OutboxMessage], RenderedMessage]
 

@@ -7,10 +7,10 @@ replicas claim rows the same way, so none is sent twice.
 from sqlalchemy import Engine
 
 from bot.app import make_client
-from bot.outbox import OutboxSender
+from bot.sender import OutboxSender
 from bot.settings import Settings
 from bot.views.care import use_fallback_dir
-from store.clock import Clock
+from store.infra.clock import Clock
 
 
 def run_scheduler_process(settings: Settings, *, engine: Engine, clock: Clock) -> None:

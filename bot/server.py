@@ -20,11 +20,11 @@ from sqlalchemy import Engine, text
 from bot.after_ack import AfterAckPool
 from bot.app import create_app, make_client
 from bot.logging_setup import with_request_id
-from bot.outbox import OutboxSender
 from bot.processes import SchedulerProcess, die_with_parent
+from bot.sender import OutboxSender
 from bot.settings import Settings
-from store.clock import Clock
-from store.db import make_engine
+from store.infra.clock import Clock
+from store.infra.db import make_engine
 
 log = logging.getLogger("golive.server")
 

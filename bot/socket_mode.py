@@ -7,10 +7,10 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine
 
 from bot.app import create_app, make_client
-from bot.outbox import OutboxSender
+from bot.sender import OutboxSender
 from bot.settings import README_HINT, Settings, SettingsError
 from schedules.scheduler import start_scheduler
-from store.clock import Clock
+from store.infra.clock import Clock
 
 PING_INTERVAL = 10.0
 """Seconds between pings to Slack (Bolt's default); a silent drop is noticed within a few."""

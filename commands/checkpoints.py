@@ -11,9 +11,9 @@ from bot.escape import safe
 from bot.views import risks as views
 from commands.context import Deps, person_in
 from commands.slash import SlashContext
-from store import checkpoints, risks
-from store.errors import NotFound
-from store.models import Control
+from store.infra.errors import NotFound
+from store.records import checkpoints, risks
+from store.records.models import Control
 
 Json = dict[str, Any]
 

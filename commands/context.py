@@ -19,11 +19,11 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from bot.errors import log_failure, new_ref, private_reply, title_for, user_message
-from store import people
-from store.clock import Clock
-from store.db import session_scope
-from store.models import Person
+from bot.error_replies import log_failure, new_ref, private_reply, title_for, user_message
+from store.infra.clock import Clock
+from store.infra.db import session_scope
+from store.records import people
+from store.records.models import Person
 
 if TYPE_CHECKING:
     from commands.slash import SlashRouter
@@ -185,7 +185,7 @@ def person_in(session: Session, person: Person) -> Person:
 
 
 def tell(client: WebClient, body: Json, text: str, *, title: str = "golive") -> None:
-    """A private reply to whoever acted (see bot.errors.private_reply)."""
+    """A private reply to whoever acted (see bot.error_replies.private_reply)."""
     private_reply(client, body, text, title=title)
 
 

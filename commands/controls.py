@@ -41,11 +41,11 @@ from commands.risks import (
     submit_error,
 )
 from commands.slash import SlashContext
-from store import checkpoints, controls, risks, verification
-from store.enums import ControlStatus
-from store.errors import ValidationError
-from store.models import Checkpoint, Person
-from store.permissions import Action, require
+from store.infra.errors import ValidationError
+from store.records import checkpoints, controls, risks, verification
+from store.records.enums import ControlStatus
+from store.records.models import Checkpoint, Person
+from store.records.permissions import Action, require
 
 Json = dict[str, Any]
 log = logging.getLogger("golive.controls")

@@ -15,10 +15,10 @@ from bot.views import risks as views
 from commands.context import Deps, actor_in, chosen_in, guarded, name_learner, person_in
 from commands.risks import ack_only, acting, action_value, done, open_view, submit_error
 from commands.slash import SlashContext
-from store import decisions, issues, risks
-from store.enums import DecisionKind
-from store.models import ISSUE_PREFIX, Issue, Person, Risk
-from store.permissions import Action, require
+from store.records import decisions, issues, risks
+from store.records.enums import DecisionKind
+from store.records.models import ISSUE_PREFIX, Issue, Person, Risk
+from store.records.permissions import Action, require
 
 Json = dict[str, Any]
 

@@ -14,13 +14,13 @@ from sqlmodel import Session
 from bot.evidence import EXPORT_FORMATS, export_files
 from commands.context import Deps, person_in
 from commands.slash import SlashContext
-from store import audit
-from store.channels import all_channels
-from store.enums import ChannelPurpose
-from store.errors import DomainError, PermissionDenied
-from store.models import Person
-from store.permissions import RULES, Action, grants_of, who_may
-from store.privacy import may_see_personal_data
+from store.infra.errors import DomainError, PermissionDenied
+from store.records import audit
+from store.records.channels import all_channels
+from store.records.enums import ChannelPurpose
+from store.records.models import Person
+from store.records.permissions import RULES, Action, grants_of, who_may
+from store.records.privacy import may_see_personal_data
 
 USAGE = "/golive export [xlsx | csv | evidence | all] [here]"
 SHARED_PURPOSES = (ChannelPurpose.PROJECT, ChannelPurpose.BOARD)

@@ -8,7 +8,7 @@ from sqlmodel import Session
 from bot.escape import safe
 from commands.context import Deps, person_in
 from commands.slash import SlashContext
-from store import care, people
+from store.records import care, people
 
 USAGE = "/golive handover [SERVICE 07:30,19:30]"
 

@@ -11,10 +11,10 @@ from sqlmodel import Session
 from bot.ids import Home
 from bot.views.home import PER_LIST, HomeData, home_view
 from commands.context import Deps, guarded
-from store import controls, issues, people, quiet
-from store.errors import DomainError
-from store.models import Person
-from store.permissions import Action, permissions_for
+from store.infra.errors import DomainError
+from store.records import controls, issues, people, quiet
+from store.records.models import Person
+from store.records.permissions import Action, permissions_for
 
 log = logging.getLogger("golive.home")
 

@@ -8,9 +8,9 @@ from sqlmodel import Session
 from bot.views.common import when
 from commands.context import Deps, person_in
 from commands.slash import SlashContext
-from store import people, phases
-from store.enums import Phase
-from store.errors import ValidationError
+from store.infra.errors import ValidationError
+from store.records import people, phases
+from store.records.enums import Phase
 
 PHASE_WORDS = ", ".join(p.value.replace("_", "-") for p in Phase)
 

@@ -7,7 +7,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from sqlmodel import Session
 
-from bot.errors import private_reply
+from bot.error_replies import private_reply
 from bot.escape import BLOCKS_PER_MESSAGE, cap_items, fit_blocks, safe
 from bot.ids import Queries
 from bot.views import issues as views
@@ -15,11 +15,11 @@ from bot.views.common import Block, context, header, modal, section
 from commands.context import Deps, acting_person, guarded, person_in
 from commands.slash import SlashContext
 from commands.waves import side_by_side
-from store import controls, issues, people
-from store.enums import IssueCategory, IssueStatus, Urgency
-from store.errors import NotFound
-from store.models import Issue, Person
-from store.permissions import Action, allowed
+from store.infra.errors import NotFound
+from store.records import controls, issues, people
+from store.records.enums import IssueCategory, IssueStatus, Urgency
+from store.records.models import Issue, Person
+from store.records.permissions import Action, allowed
 
 Json = dict[str, Any]
 LIST_LIMIT = 20

@@ -14,9 +14,9 @@ from bot.views.care import quiet_modal
 from commands import home
 from commands.context import Deps, acting_at_ack, acting_person, guarded, learn_names, person_in
 from commands.slash import SlashContext
-from store import quiet
-from store.errors import ValidationError
-from store.models import Person
+from store.infra.errors import ValidationError
+from store.records import quiet
+from store.records.models import Person
 
 USAGE = "/golive quiet 22:00-07:00 | off"
 OFF_WORDS = ("off", "none", "clear")

@@ -2,7 +2,7 @@
 
 Acknowledge, snooze and (for a control or a correction) complete are one click; delayed asks
 for the new date and why, ineffective for what is not working, and a risk review for the date
-of the next one, in a small modal. Every answer is recorded by ``store.reminders.respond``,
+of the next one, in a small modal. Every answer is recorded by ``store.records.reminders.respond``,
 which makes the change through the store's own rules; the item's buttons in the DM are then
 replaced by what was answered, so the message shows what is still waiting.
 """
@@ -20,9 +20,9 @@ from bot.ids import ReminderIds
 from bot.views.common import context, datepicker, input_block, modal, section, text_input
 from commands.context import Deps, guarded, person_in
 from commands.risks import ack_only, acting, action_value, done, open_view, submit_error
-from store import people, reminders, verification
-from store.errors import DomainError, ValidationError
-from store.reminders import ItemKind, Response
+from store.infra.errors import DomainError, ValidationError
+from store.records import people, reminders, verification
+from store.records.reminders import ItemKind, Response
 
 Json = dict[str, Any]
 

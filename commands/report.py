@@ -1,6 +1,6 @@
 """Reporting a go-live issue: ``/golive`` alone or the message shortcut opens the modal;
 submitting it records the issue, the triage post, the confirmation and any urgent alert in
-one transaction (store.issues.report_issue), deduplicated by the submitted view."""
+one transaction (store.records.issues.report_issue), deduplicated by the submitted view."""
 
 import hashlib
 from typing import Any
@@ -15,11 +15,11 @@ from bot.views.issues import ReportOrigin
 from commands import home
 from commands.context import Deps, acting_person, actor_in, guarded, learn_names
 from commands.slash import SlashContext
-from store import issues, people
-from store.enums import Impact, IssueCategory, IssueSource, Urgency, Workaround
-from store.errors import ValidationError
-from store.issues import IssueReport
-from store.models import Person
+from store.infra.errors import ValidationError
+from store.records import issues, people
+from store.records.enums import Impact, IssueCategory, IssueSource, Urgency, Workaround
+from store.records.issues import IssueReport
+from store.records.models import Person
 
 Json = dict[str, Any]
 

@@ -30,10 +30,10 @@ from commands.context import (
     tell,
 )
 from commands.slash import SlashContext
-from store import review
-from store.models import Effectiveness, Person
-from store.permissions import Action, require
-from store.risks import controls_of, get_risk, require_reader
+from store.records import review
+from store.records.models import Effectiveness, Person
+from store.records.permissions import Action, require
+from store.records.risks import controls_of, get_risk, require_reader
 
 Json = dict[str, Any]
 Submission = Callable[[Deps, Ack, Json, Json, WebClient], None]

@@ -30,11 +30,11 @@ from commands.context import (
     person_in,
 )
 from commands.slash import SlashContext
-from store import decisions, people, risks
-from store.enums import Band, RiskCategory, RiskScope, RiskStatus
-from store.errors import ValidationError
-from store.models import Person, Service
-from store.permissions import Action, require
+from store.infra.errors import ValidationError
+from store.records import decisions, people, risks
+from store.records.enums import Band, RiskCategory, RiskScope, RiskStatus
+from store.records.models import Person, Service
+from store.records.permissions import Action, require
 
 Json = dict[str, Any]
 

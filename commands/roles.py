@@ -8,10 +8,10 @@ from sqlmodel import Session
 from commands.context import Deps, display_name, person_in
 from commands.risks import person_named, user_id_from
 from commands.slash import SlashContext
-from store import people
-from store.enums import Role
-from store.errors import ValidationError
-from store.models import Service
+from store.infra.errors import ValidationError
+from store.records import people
+from store.records.enums import Role
+from store.records.models import Service
 
 USAGE = "/golive role [remove] @person ROLE [service] | /golive roles @person"
 ROLE_WORDS = ", ".join(r.value.replace("_", "-") for r in Role)

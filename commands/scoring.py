@@ -17,9 +17,9 @@ from bot.views import risks as views
 from commands.context import Deps, guarded, person_in
 from commands.risks import ack_only, acting, action_value, done, open_view, submit_error
 from commands.slash import SlashContext
-from store import controls, risks
-from store.models import Person
-from store.permissions import Action, require
+from store.records import controls, risks
+from store.records.models import Person
+from store.records.permissions import Action, require
 
 Json = dict[str, Any]
 

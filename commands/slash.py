@@ -15,11 +15,11 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.errors import private_reply
+from bot.error_replies import private_reply
 from bot.escape import safe
 from bot.ids import Slash
 from commands.context import Deps, acting_person, guarded, tell
-from store.models import Person
+from store.records.models import Person
 
 Json = dict[str, Any]
 

@@ -11,7 +11,7 @@ from sqlmodel import Session
 from bot.escape import safe
 from bot.ids import ThemeIds
 from commands.context import Deps, acting_person, guarded, person_in, tell
-from store import training
+from store.records import training
 
 Json = dict[str, Any]
 

@@ -22,11 +22,11 @@ from commands.context import (
     learn_names,
     person_in,
 )
-from store import issues
-from store.enums import Urgency
-from store.errors import ValidationError
-from store.models import Person
-from store.permissions import Action, require
+from store.infra.errors import ValidationError
+from store.records import issues
+from store.records.enums import Urgency
+from store.records.models import Person
+from store.records.permissions import Action, require
 
 Json = dict[str, Any]
 Change = Callable[[Session, Person], Any]

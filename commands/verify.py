@@ -10,9 +10,9 @@ from bot.escape import safe
 from bot.views.common import when
 from commands.context import Deps, person_in
 from commands.slash import SlashContext
-from store import controls, issues, verification
-from store.errors import ValidationError
-from store.models import ISSUE_PREFIX
+from store.infra.errors import ValidationError
+from store.records import controls, issues, verification
+from store.records.models import ISSUE_PREFIX
 
 USAGE = "/golive verify GL-0042|C-7 what you checked"
 

@@ -10,8 +10,8 @@ from bot.escape import safe
 from bot.views.care import comparison_lines
 from commands.context import Deps, person_in
 from commands.slash import SlashContext
-from store import people, waves
-from store.errors import ValidationError
+from store.infra.errors import ValidationError
+from store.records import people, waves
 
 USAGE = "/golive wave SERVICE status=live wave=3 date=2026-12-01"
 STATUSES = ", ".join(s.value.replace("_", "-") for s in waves.WaveStatus)

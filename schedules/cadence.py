@@ -12,9 +12,9 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from schedules.clock import Every, Schedule, parse_time, parse_weekday
-from store.channels import channel_for
-from store.enums import ChannelPurpose, Phase
+from schedules.recurrence import Every, Schedule, parse_time, parse_weekday
+from store.records.channels import channel_for
+from store.records.enums import ChannelPurpose, Phase
 
 
 class ScheduleSettings(Protocol):

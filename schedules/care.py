@@ -7,9 +7,9 @@ from sqlmodel import Session
 from schedules.cadence import Job, ScheduleSettings, channel_for_job
 from schedules.digests import DECISION_OPEN_ACTION, Window
 from schedules.render import Rendered, render
-from store import care, escalations, outbox
-from store.escalations import BOARD
-from store.outbox import Method, Notice
+from store.records import care, escalations, outbox
+from store.records.escalations import BOARD
+from store.records.outbox import Method, Notice
 
 CONTROL_KIND = "control"
 

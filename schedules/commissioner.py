@@ -13,13 +13,13 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from schedules.cadence import ScheduleSettings, zone_of
-from schedules.clock import Every, Schedule, parse_time
 from schedules.digests import Window
+from schedules.recurrence import Every, Schedule, parse_time
 from schedules.render import Rendered, render
-from store import outbox
-from store.commissioner import commissioner_facts, month_bounds, month_csv, parse_month
-from store.db import session_scope
-from store.outbox import Method, Notice
+from store.infra.db import session_scope
+from store.records import outbox
+from store.records.outbox import Method, Notice
+from store.reports.commissioner import commissioner_facts, month_bounds, month_csv, parse_month
 
 GRACE = timedelta(days=7)
 LIMIT = 20

@@ -9,14 +9,14 @@ from sqlmodel import Session
 
 from schedules.cadence import Job, ScheduleSettings, channel_for_job, zone_of
 from schedules.render import Mrkdwn, Rendered, render
-from store import outbox
-from store.care import rescores_due
-from store.digests import IssueFacts, RegisterFacts, issue_facts, register_facts
-from store.enums import Band, Phase
-from store.outbox import Method, Notice
-from store.outcomes import monthly_outcomes
-from store.training import training_rollup
-from store.waves import compare_services
+from store.records import outbox
+from store.records.care import rescores_due
+from store.records.enums import Band, Phase
+from store.records.outbox import Method, Notice
+from store.records.training import training_rollup
+from store.records.waves import compare_services
+from store.reports.digest_facts import IssueFacts, RegisterFacts, issue_facts, register_facts
+from store.reports.outcomes import monthly_outcomes
 
 LIST_LIMIT = 10
 OLDEST = 5

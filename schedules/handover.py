@@ -14,13 +14,13 @@ from datetime import time, timedelta
 from sqlmodel import Session
 
 from schedules.cadence import ScheduleSettings, zone_of
-from schedules.clock import Every, Schedule, local_date
 from schedules.digests import Window
+from schedules.recurrence import Every, Schedule, local_date
 from schedules.render import Rendered, render
-from store import care, outbox
-from store.models import Service
-from store.outbox import Method, Notice
-from store.people import list_services
+from store.records import care, outbox
+from store.records.models import Service
+from store.records.outbox import Method, Notice
+from store.records.people import list_services
 
 GRACE = timedelta(hours=2)
 LIMIT = 15

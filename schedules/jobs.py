@@ -23,16 +23,16 @@ from schedules.cadence import (
     schedule_for,
     zone_of,
 )
-from schedules.clock import local_date
 from schedules.digests import NotRun, Window, render_digest, run_digest
-from schedules.escalation import run_escalation
+from schedules.escalation_sweep import run_escalation
+from schedules.recurrence import local_date
 from schedules.reminders import run_reminders
 from schedules.render import Rendered
 from schedules.retention import run_retention
-from store.db import session_scope
-from store.inserts import insert_if_absent
-from store.models import JobRun
-from store.phases import current_phase, phase_at
+from store.infra.db import session_scope
+from store.infra.inserts import insert_if_absent
+from store.records.models import JobRun
+from store.records.phases import current_phase, phase_at
 
 JobFunction = Callable[[Session, Window, ScheduleSettings], str]
 

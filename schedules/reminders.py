@@ -7,9 +7,9 @@ from sqlmodel import Session
 from schedules.cadence import ScheduleSettings, zone_of
 from schedules.digests import Window
 from schedules.render import Mrkdwn, Rendered, render
-from store import outbox, quiet
-from store.outbox import Method, Notice
-from store.reminders import (
+from store.records import outbox, quiet
+from store.records.outbox import Method, Notice
+from store.records.reminders import (
     RESPONSES_FOR,
     ItemKind,
     OverdueItem,

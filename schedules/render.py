@@ -24,7 +24,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from store.privacy import mask
+from store.records.privacy import mask
 
 TEMPLATES = Path(__file__).parent / "templates"
 MAX_BLOCKS = 50
@@ -43,7 +43,7 @@ class Mrkdwn(str):
 
 def escape(value: object) -> str:
     """Slack's three control characters, and line breaks, out of a value people typed; any
-    NHS number or date of birth masked (store/privacy.py), as digests go to channels.
+    NHS number or date of birth masked (store/records/privacy.py), as digests go to channels.
 
     Macros must not print values (their output would be escaped twice); templates print
     values directly."""

@@ -4,7 +4,7 @@ from sqlmodel import Session
 
 from schedules.cadence import ScheduleSettings
 from schedules.digests import Window
-from store.retention import purge
+from store.records.retention import purge
 
 
 def run_retention(session: Session, window: Window, settings: ScheduleSettings) -> str:

@@ -21,7 +21,7 @@ from sqlalchemy import Engine
 
 from schedules.cadence import DIGESTS, Job, ScheduleSettings, schedule_for, zone_of
 from schedules.jobs import JOBS, run_job
-from store.clock import Clock
+from store.infra.clock import Clock
 
 log = logging.getLogger(__name__)
 

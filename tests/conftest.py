@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Connection, Engine, text
 
-from store.clock import FixedClock
-from store.db import make_engine
-from store.schema import upgrade
+from store.infra.clock import FixedClock
+from store.infra.db import make_engine
+from store.infra.schema import upgrade
 
 pytest_plugins = ["tests.slackapp"]
 

@@ -5,10 +5,10 @@ from typing import Any
 
 from sqlmodel import select
 
-from store import risks
-from store.db import session_scope
-from store.enums import RiskCategory, RiskScope
-from store.models import AuditEvent, Person, Risk, Service
+from store.infra.db import session_scope
+from store.records import risks
+from store.records.enums import RiskCategory, RiskScope
+from store.records.models import AuditEvent, Person, Risk, Service
 from tests.slackapp import SlackApp
 
 Json = dict[str, Any]

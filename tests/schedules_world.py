@@ -8,9 +8,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine
 
 from bot.settings import Settings
-from store import controls, issues, phases, risks
-from store.db import session_scope
-from store.enums import (
+from store.infra.db import session_scope
+from store.records import controls, issues, phases, risks
+from store.records.enums import (
     Impact,
     IssueCategory,
     Phase,
@@ -19,7 +19,7 @@ from store.enums import (
     Urgency,
     Workaround,
 )
-from store.models import Person
+from store.records.models import Person
 from tests.world import World
 
 

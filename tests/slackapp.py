@@ -22,10 +22,10 @@ from sqlalchemy import Engine
 
 from bot.app import create_app
 from bot.ids import Report
-from bot.outbox import OutboxSender
+from bot.sender import OutboxSender
 from bot.server import make_wsgi
 from bot.settings import Settings
-from store.clock import FixedClock
+from store.infra.clock import FixedClock
 from tests.fakeslack import FakeSlack
 from tests.slack_requests import (
     Response,

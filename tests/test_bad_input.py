@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 from sqlmodel import SQLModel
 
 from bot.ids import ControlIds, RiskIds, Triage
-from store.db import session_scope
+from store.infra.db import session_scope
 from tests.reliability import tally
 from tests.risk_helpers import new_risk
 from tests.slack_requests import (

@@ -9,10 +9,10 @@ from sqlmodel import select
 
 from schedules.cadence import Job, schedule_for
 from schedules.jobs import describe_jobs, run_job
-from store import phases
-from store.db import session_scope
-from store.enums import Impact, IssueCategory, Phase, Urgency
-from store.models import OutboxMessage
+from store.infra.db import session_scope
+from store.records import phases
+from store.records.enums import Impact, IssueCategory, Phase, Urgency
+from store.records.models import OutboxMessage
 from tests.conftest import START
 from tests.schedules_world import report, seed, settings
 from tests.world import BOARD_CHANNEL, PROJECT_CHANNEL, build_world

@@ -8,10 +8,10 @@ from datetime import timedelta
 from sqlmodel import select
 
 from bot.ids import ControlIds
-from store import controls
-from store.db import session_scope
-from store.enums import ControlStatus
-from store.models import ControlUpdate
+from store.infra.db import session_scope
+from store.records import controls
+from store.records.enums import ControlStatus
+from store.records.models import ControlUpdate
 from tests.risk_helpers import answers, new_risk, opened, trail
 from tests.slack_requests import datepicker, plain_text_input, radio_buttons
 from tests.slackapp import SlackApp

@@ -12,9 +12,9 @@ import pytest
 from sqlmodel import func, select
 
 from bot.cli import main
-from store import issues, people
-from store.db import make_engine, session_scope
-from store.models import AuditEvent
+from store.infra.db import make_engine, session_scope
+from store.records import issues, people
+from store.records.models import AuditEvent
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -11,10 +11,18 @@ from sqlmodel import col, select
 
 from schedules.commissioner import csv_for_month, summary_for_month
 from schedules.jobs import run_job
-from store import issues
-from store.db import session_scope
-from store.errors import ValidationError
-from store.models import Control, ControlUpdate, Issue, OutboxMessage, Person, Risk, RiskAssessment
+from store.infra.db import session_scope
+from store.infra.errors import ValidationError
+from store.records import issues
+from store.records.models import (
+    Control,
+    ControlUpdate,
+    Issue,
+    OutboxMessage,
+    Person,
+    Risk,
+    RiskAssessment,
+)
 from tests.conftest import START
 from tests.schedules_world import seed, settings
 from tests.slackapp import SlackApp

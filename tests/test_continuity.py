@@ -12,10 +12,10 @@ from sqlmodel import select
 
 from bot.ids import Triage
 from bot.views.care import use_fallback_dir
-from store import continuity, issues
-from store.db import session_scope
-from store.enums import ControlStatus, Impact, IssueCategory, Urgency
-from store.models import Control, Issue
+from store.infra.db import session_scope
+from store.records import continuity, issues
+from store.records.enums import ControlStatus, Impact, IssueCategory, Urgency
+from store.records.models import Control, Issue
 from tests.slack_requests import datepicker, plain_text_input, users_select
 from tests.slackapp import SlackApp
 from tests.world import TRIAGE_CHANNEL

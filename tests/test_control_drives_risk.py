@@ -9,10 +9,10 @@ from sqlmodel import col, select
 
 from bot.ids import ControlIds
 from schedules.jobs import run_job
-from store import controls, risks
-from store.db import session_scope
-from store.enums import ControlStatus
-from store.models import Escalation, OutboxMessage
+from store.infra.db import session_scope
+from store.records import controls, risks
+from store.records.enums import ControlStatus
+from store.records.models import Escalation, OutboxMessage
 from tests.risk_helpers import answers, new_risk, opened, risk, score, trail
 from tests.schedules_world import settings
 from tests.slack_requests import datepicker, plain_text_input, radio_buttons

@@ -7,10 +7,10 @@ import json
 from datetime import timedelta
 
 from bot.ids import ControlIds, ScoreIds
-from store import controls, risks
-from store.db import session_scope
-from store.enums import ControlStatus
-from store.models import Control
+from store.infra.db import session_scope
+from store.records import controls, risks
+from store.records.enums import ControlStatus
+from store.records.models import Control
 from tests.risk_helpers import answers, block, new_risk, opened, private_text, trail
 from tests.slack_requests import (
     checkboxes,

@@ -8,10 +8,10 @@ from datetime import timedelta
 from sqlmodel import select
 
 from bot.ids import DecisionIds
-from store import issues
-from store.db import session_scope
-from store.enums import DecisionKind, Impact, IssueCategory, RiskStatus, Urgency
-from store.models import Decision
+from store.infra.db import session_scope
+from store.records import issues
+from store.records.enums import DecisionKind, Impact, IssueCategory, RiskStatus, Urgency
+from store.records.models import Decision
 from tests.risk_helpers import answers, new_risk, opened, private_text, risk, trail
 from tests.slack_requests import datepicker, plain_text_input, radio_buttons, users_select
 from tests.slackapp import SlackApp

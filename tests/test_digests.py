@@ -11,11 +11,11 @@ from bot.ids import DecisionIds
 from schedules.digests import DECISION_OPEN_ACTION
 from schedules.jobs import preview_digest, run_job
 from schedules.render import MAX_BLOCKS, MAX_SECTION
-from store import decisions, issues, phases, risks
-from store.db import session_scope
-from store.decisions import NewDecision
-from store.enums import DecisionKind, Impact, IssueCategory, Phase, Urgency
-from store.models import OutboxMessage
+from store.infra.db import session_scope
+from store.records import decisions, issues, phases, risks
+from store.records.decisions import NewDecision
+from store.records.enums import DecisionKind, Impact, IssueCategory, Phase, Urgency
+from store.records.models import OutboxMessage
 from tests.conftest import START
 from tests.schedules_world import new_risk, report, seed, settings
 from tests.world import BOARD_CHANNEL, PROJECT_CHANNEL, build_world

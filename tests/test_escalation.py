@@ -10,13 +10,13 @@ from sqlmodel import Session, select
 
 from bot.ids import DecisionIds
 from schedules.cadence import Job
-from schedules.escalation import run_escalation
+from schedules.escalation_sweep import run_escalation
 from schedules.jobs import run_job, window_for
-from store import controls, issues, phases, reminders
-from store.db import session_scope
-from store.enums import ControlStatus, Impact, IssueCategory, Phase, Urgency
-from store.models import OutboxMessage
-from store.reminders import ItemKind, Response
+from store.infra.db import session_scope
+from store.records import controls, issues, phases, reminders
+from store.records.enums import ControlStatus, Impact, IssueCategory, Phase, Urgency
+from store.records.models import OutboxMessage
+from store.records.reminders import ItemKind, Response
 from tests.conftest import START
 from tests.schedules_world import report, seed, settings
 from tests.world import BOARD_CHANNEL, build_world

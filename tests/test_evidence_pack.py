@@ -10,12 +10,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import col, select
 
+from bot.demo import provider as demo
 from bot.evidence import evidence_pack_html
-from store import demo, phases, review, risks
-from store.actors import COMMAND_LINE
-from store.db import session_scope
-from store.enums import Phase, RiskCategory, RiskScope, Role
-from store.models import Decision, Person, Risk, RoleGrant
+from store.infra.db import session_scope
+from store.records import phases, review, risks
+from store.records.actors import COMMAND_LINE
+from store.records.enums import Phase, RiskCategory, RiskScope, Role
+from store.records.models import Decision, Person, Risk, RoleGrant
 from tests.conftest import BACKENDS, drop_database, fresh_database
 
 LONDON = ZoneInfo("Europe/London")

@@ -11,9 +11,9 @@ from schedules.cadence import Job
 from schedules.jobs import run_job, window_for
 from schedules.reminders import run_reminders
 from schedules.scheduler import catch_up
-from store.clock import FixedClock
-from store.db import make_engine, session_scope
-from store.models import JobRun, OutboxMessage, Reminder
+from store.infra.clock import FixedClock
+from store.infra.db import make_engine, session_scope
+from store.records.models import JobRun, OutboxMessage, Reminder
 from tests.conftest import START
 from tests.schedules_world import seed, settings
 from tests.world import BOARD_CHANNEL, PROJECT_CHANNEL, build_world

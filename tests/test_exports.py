@@ -11,10 +11,11 @@ import openpyxl
 import pytest
 from sqlmodel import col, select
 
+from bot.demo import provider as demo
 from bot.evidence import write_exports
-from store import demo, exports, issues, review, risks
-from store.db import session_scope
-from store.enums import (
+from store.infra.db import session_scope
+from store.records import issues, review, risks
+from store.records.enums import (
     Impact,
     IssueCategory,
     IssueSource,
@@ -24,9 +25,10 @@ from store.enums import (
     Urgency,
     Workaround,
 )
-from store.models import AuditEvent, Control, Decision, Issue, Person, Risk, RiskAssessment
-from store.phases import set_phase
-from store.scoring import band_for
+from store.records.models import AuditEvent, Control, Decision, Issue, Person, Risk, RiskAssessment
+from store.records.phases import set_phase
+from store.records.scoring import band_for
+from store.reports import exports
 from tests.conftest import BACKENDS, drop_database, fresh_database
 from tests.world import build_world
 

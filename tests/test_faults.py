@@ -32,8 +32,8 @@ from sqlmodel import select
 
 from bot.logging_setup import REQUEST_ID, configure_logging
 from bot.settings import Settings
-from store.db import make_engine, session_scope
-from store.models import Issue, OutboxMessage
+from store.infra.db import make_engine, session_scope
+from store.records.models import Issue, OutboxMessage
 from tests.reliability import tally
 from tests.slack_requests import SlackDriver
 from tests.slackapp import SECRET, TOKEN, SlackApp, make_settings, report_values
@@ -46,8 +46,8 @@ import os, sys
 from datetime import timedelta
 from bot.server import serve
 from bot.settings import Settings
-from store.clock import SystemClock
-from store.db import make_engine
+from store.infra.clock import SystemClock
+from store.infra.db import make_engine
 
 class Later(SystemClock):
     def now(self):

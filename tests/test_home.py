@@ -10,10 +10,10 @@ from sqlmodel import select
 
 from bot.ids import ControlIds, Home, Queries, Triage
 from commands.home import home_data
-from store import controls, issues, risks
-from store.db import session_scope
-from store.enums import Impact, IssueCategory, Urgency
-from store.models import Issue, Person, Service
+from store.infra.db import session_scope
+from store.records import controls, issues, risks
+from store.records.enums import Impact, IssueCategory, Urgency
+from store.records.models import Issue, Person, Service
 from tests.risk_helpers import new_risk
 from tests.slack_requests import users_select
 from tests.slackapp import SlackApp, report_values

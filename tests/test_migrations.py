@@ -8,7 +8,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Engine
 from sqlmodel import SQLModel
 
-import store.models  # noqa: F401  (registers every table on the metadata)
+import store.records.models  # noqa: F401  (registers every table on the metadata)
 
 
 # SQLite can't reflect an expression index; that one is checked by the role tests instead.

@@ -9,11 +9,11 @@ from typing import Any
 
 from sqlmodel import select
 
-from bot.outbox import OutboxSender
-from store import outbox
-from store.db import session_scope
-from store.models import OutboxMessage
-from store.outbox import Method, Notice
+from bot.sender import OutboxSender
+from store.infra.db import session_scope
+from store.records import outbox
+from store.records.models import OutboxMessage
+from store.records.outbox import Method, Notice
 from tests.slackapp import SlackApp
 from tests.world import PROJECT_CHANNEL, TRIAGE_CHANNEL
 

@@ -5,9 +5,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from store import controls, issues, outcomes, review, risks
-from store.db import session_scope
-from store.enums import (
+from store.infra.db import session_scope
+from store.records import controls, issues, review, risks
+from store.records.enums import (
     ControlStatus,
     Impact,
     IssueCategory,
@@ -17,6 +17,7 @@ from store.enums import (
     Urgency,
     Workaround,
 )
+from store.reports import outcomes
 from tests.world import build_world
 
 

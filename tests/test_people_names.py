@@ -19,9 +19,9 @@ from sqlmodel import select
 
 from bot.ids import ControlIds, DecisionIds, ReviewIds, RiskIds, Triage
 from bot.views.risks import ORGANISATION
-from store.db import session_scope
-from store.models import AuditEvent, Person
-from store.people import SLACK_PROFILE
+from store.infra.db import session_scope
+from store.records.models import AuditEvent, Person
+from store.records.people import SLACK_PROFILE
 from tests.risk_helpers import answers, new_risk, opened
 from tests.slack_requests import (
     Response,

@@ -6,10 +6,10 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from store import phases
-from store.db import session_scope
-from store.enums import Phase
-from store.models import AuditEvent
+from store.infra.db import session_scope
+from store.records import phases
+from store.records.enums import Phase
+from store.records.models import AuditEvent
 from tests.slackapp import SlackApp
 from tests.world import BOARD_CHANNEL
 

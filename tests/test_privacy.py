@@ -14,11 +14,11 @@ from sqlmodel import select
 
 from bot.evidence import export_files
 from schedules.jobs import run_job
-from store import exports, issues
-from store.db import session_scope
-from store.errors import ValidationError
-from store.models import Issue, Person
-from store.privacy import (
+from store.infra.db import session_scope
+from store.infra.errors import ValidationError
+from store.records import issues
+from store.records.models import Issue, Person
+from store.records.privacy import (
     DOB_MASK,
     NHS_MASK,
     Kind,
@@ -27,6 +27,7 @@ from store.privacy import (
     may_see_personal_data,
     nhs_number_valid,
 )
+from store.reports import exports
 from tests.conftest import START
 from tests.reliability import tally
 from tests.schedules_world import seed

@@ -10,10 +10,10 @@ from sqlmodel import col, select
 
 from bot.ids import QuietIds
 from schedules.jobs import run_job
-from store import controls, quiet, risks
-from store.db import session_scope
-from store.errors import ValidationError
-from store.models import OutboxMessage, Person, QuietHours
+from store.infra.db import session_scope
+from store.infra.errors import ValidationError
+from store.records import controls, quiet, risks
+from store.records.models import OutboxMessage, Person, QuietHours
 from tests.risk_helpers import new_risk
 from tests.schedules_world import settings
 from tests.slack_requests import plain_text_input

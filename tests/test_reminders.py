@@ -11,12 +11,12 @@ from bot.ids import ReminderIds
 from schedules.cadence import Job
 from schedules.jobs import run_job, window_for
 from schedules.reminders import run_reminders
-from store import audit, controls, issues, reminders, risks, verification
-from store.db import session_scope
-from store.enums import ControlStatus
-from store.errors import ValidationError
-from store.models import OutboxMessage, Reminder, ReminderResponse
-from store.reminders import ItemKind, Response
+from store.infra.db import session_scope
+from store.infra.errors import ValidationError
+from store.records import audit, controls, issues, reminders, risks, verification
+from store.records.enums import ControlStatus
+from store.records.models import OutboxMessage, Reminder, ReminderResponse
+from store.records.reminders import ItemKind, Response
 from tests.conftest import START
 from tests.schedules_world import seed, settings
 from tests.slack_requests import datepicker, plain_text_input

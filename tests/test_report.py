@@ -11,9 +11,9 @@ from sqlmodel import select
 
 from bot.ids import Report
 from bot.views.issues import report_modal
-from store.db import session_scope
-from store.enums import IssueSource
-from store.models import AuditEvent, Issue, OutboxMessage, Person
+from store.infra.db import session_scope
+from store.records.enums import IssueSource
+from store.records.models import AuditEvent, Issue, OutboxMessage, Person
 from tests.slackapp import SlackApp, report_values
 from tests.world import TRIAGE_CHANNEL
 

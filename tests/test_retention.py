@@ -13,13 +13,22 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import select
 
 from schedules.jobs import run_job
-from store import decisions, exports, issues, phases, reminders
-from store.db import session_scope
-from store.decisions import NewDecision
-from store.enums import DecisionKind, Impact, IssueCategory, IssueStatus, Phase, Urgency, Workaround
-from store.models import AuditEvent, Control, Decision, Issue, ReminderResponse, ident
-from store.retention import PURGED_TEXT, QUOTES_PER_SCAN, RETENTION, purge
-from store.schema import alembic_config, current_revision, head_revision, upgrade
+from store.infra.db import session_scope
+from store.infra.schema import alembic_config, current_revision, head_revision, upgrade
+from store.records import decisions, issues, phases, reminders
+from store.records.decisions import NewDecision
+from store.records.enums import (
+    DecisionKind,
+    Impact,
+    IssueCategory,
+    IssueStatus,
+    Phase,
+    Urgency,
+    Workaround,
+)
+from store.records.models import AuditEvent, Control, Decision, Issue, ReminderResponse, ident
+from store.records.retention import PURGED_TEXT, QUOTES_PER_SCAN, RETENTION, purge
+from store.reports import exports
 from tests.conftest import START
 from tests.reliability import tally
 from tests.schedules_world import settings

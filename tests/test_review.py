@@ -6,9 +6,10 @@ from datetime import date, timedelta
 import pytest
 from sqlmodel import select
 
-from store import audit, issues, phases, review, risks
-from store.db import session_scope
-from store.enums import (
+from store.infra.db import session_scope
+from store.infra.errors import DomainError, PermissionDenied, ValidationError
+from store.records import audit, issues, phases, review, risks
+from store.records.enums import (
     Impact,
     IssueCategory,
     IssueSource,
@@ -20,8 +21,7 @@ from store.enums import (
     Urgency,
     Workaround,
 )
-from store.errors import DomainError, PermissionDenied, ValidationError
-from store.models import ControlVerdict, Effectiveness, OutboxMessage, Risk, RiskAssessment
+from store.records.models import ControlVerdict, Effectiveness, OutboxMessage, Risk, RiskAssessment
 from tests.world import build_world
 
 FINDINGS = review.Findings(

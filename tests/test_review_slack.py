@@ -13,9 +13,9 @@ import pytest
 from sqlmodel import select
 
 from bot.ids import ReviewIds
-from store import issues, phases, review, risks
-from store.db import session_scope
-from store.enums import (
+from store.infra.db import session_scope
+from store.records import issues, phases, review, risks
+from store.records.enums import (
     Impact,
     IssueCategory,
     IssueSource,
@@ -27,7 +27,7 @@ from store.enums import (
     Urgency,
     Workaround,
 )
-from store.models import (
+from store.records.models import (
     AuditEvent,
     ControlVerdict,
     Effectiveness,

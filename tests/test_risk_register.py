@@ -7,9 +7,9 @@ from datetime import timedelta
 
 from bot.ids import ControlIds, DecisionIds, RiskIds, ScoreIds
 from bot.views.risks import ORGANISATION, SERVICE_PREFIX
-from store import risks
-from store.db import session_scope
-from store.enums import RiskCategory, RiskScope, RiskStatus
+from store.infra.db import session_scope
+from store.records import risks
+from store.records.enums import RiskCategory, RiskScope, RiskStatus
 from tests.risk_helpers import (
     answers,
     block,

@@ -6,8 +6,8 @@ import json
 from datetime import timedelta
 
 from bot.ids import ScoreIds
-from store import risks
-from store.db import session_scope
+from store.infra.db import session_scope
+from store.records import risks
 from tests.risk_helpers import answers, block, new_risk, opened, private_text, risk, trail
 from tests.slack_requests import checkboxes, datepicker, plain_text_input, static_select
 from tests.slackapp import SlackApp

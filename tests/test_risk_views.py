@@ -9,8 +9,8 @@ import pytest
 from bot.escape import MODAL_TITLE, OPTION_TEXT, SECTION_TEXT
 from bot.ids import ControlIds, DecisionIds, RiskIds, ScoreIds
 from bot.views import risks as views
-from store.checkpoints import OwnerProgress
-from store.enums import (
+from store.records.checkpoints import OwnerProgress
+from store.records.enums import (
     ControlStatus,
     DecisionKind,
     Register,
@@ -18,7 +18,7 @@ from store.enums import (
     RiskScope,
     RiskStatus,
 )
-from store.models import Checkpoint, Control, ControlUpdate, Decision, Person, Risk, Service
+from store.records.models import Checkpoint, Control, ControlUpdate, Decision, Person, Risk, Service
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 TODAY = NOW.date()

@@ -1,9 +1,9 @@
 """Admins grant and remove roles in Slack as well as from the command line, and see who holds
 what; anyone else is refused privately, and every change is in the audit trail."""
 
-from store import people
-from store.db import session_scope
-from store.enums import Role
+from store.infra.db import session_scope
+from store.records import people
+from store.records.enums import Role
 from tests.risk_helpers import trail
 from tests.slackapp import SlackApp
 

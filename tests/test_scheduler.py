@@ -13,9 +13,9 @@ from sqlmodel import select
 from schedules.cadence import Job, schedule_for
 from schedules.jobs import describe_jobs, run_job
 from schedules.scheduler import CATCH_UP_ID, add_jobs, catch_up, start_scheduler
-from store.clock import FixedClock
-from store.db import session_scope
-from store.models import JobRun, OutboxMessage
+from store.infra.clock import FixedClock
+from store.infra.db import session_scope
+from store.records.models import JobRun, OutboxMessage
 from tests.conftest import START
 from tests.schedules_world import seed, settings
 from tests.world import BOARD_CHANNEL, PROJECT_CHANNEL, build_world

@@ -19,8 +19,8 @@ from bot.app import create_app
 from bot.server import make_wsgi
 from bot.settings import SettingsError
 from bot.socket_mode import run_socket_mode
-from store.db import session_scope
-from store.models import Person
+from store.infra.db import session_scope
+from store.records.models import Person
 from tests.slack_requests import SlackDriver, serve_wsgi, sign, slash_command
 from tests.slackapp import SECRET, SlackApp, make_settings
 
@@ -96,8 +96,8 @@ def test_golive_serve_answers_slack_and_health_on_gunicorn(
     script = (
         "from bot.server import serve\n"
         "from bot.settings import Settings\n"
-        "from store.clock import SystemClock\n"
-        "from store.db import make_engine\n"
+        "from store.infra.clock import SystemClock\n"
+        "from store.infra.db import make_engine\n"
         "settings = Settings(_env_file=None)\n"
         "serve(settings, engine=make_engine(settings.database_url), clock=SystemClock(),"
         f" port={port})\n"

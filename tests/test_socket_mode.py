@@ -30,9 +30,9 @@ from websockets.sync.server import ServerConnection, serve
 
 from bot.app import create_app, make_client
 from bot.socket_mode import socket_handler
-from store.clock import FixedClock
-from store.db import session_scope
-from store.models import Issue
+from store.infra.clock import FixedClock
+from store.infra.db import session_scope
+from store.records.models import Issue
 from tests.fakeslack import APP_ID, FakeSlack
 from tests.reliability import tally
 from tests.slack_requests import slash_command, view_submission

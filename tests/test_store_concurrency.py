@@ -4,9 +4,9 @@ import threading
 
 import pytest
 
-from store import issues
-from store.db import session_scope
-from store.enums import Impact, IssueCategory, Urgency
+from store.infra.db import session_scope
+from store.records import issues
+from store.records.enums import Impact, IssueCategory, Urgency
 from tests.world import build_world
 
 

@@ -7,13 +7,13 @@ import pytest
 from sqlalchemy import event
 from sqlmodel import col, select
 
-from store import audit, issues, people
-from store.actors import COMMAND_LINE
-from store.db import session_scope
-from store.enums import Impact, IssueCategory, IssueStatus, Role, Urgency, Workaround
-from store.errors import DomainError, PermissionDenied, ValidationError
-from store.models import Issue, OutboxMessage
-from store.permissions import Action, allowed, permissions_for
+from store.infra.db import session_scope
+from store.infra.errors import DomainError, PermissionDenied, ValidationError
+from store.records import audit, issues, people
+from store.records.actors import COMMAND_LINE
+from store.records.enums import Impact, IssueCategory, IssueStatus, Role, Urgency, Workaround
+from store.records.models import Issue, OutboxMessage
+from store.records.permissions import Action, allowed, permissions_for
 from tests.world import TRIAGE_CHANNEL, build_world
 
 

@@ -6,9 +6,10 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from store import audit, checkpoints, controls, decisions, phases, risks
-from store.db import session_scope
-from store.enums import (
+from store.infra.db import session_scope
+from store.infra.errors import PermissionDenied, ValidationError
+from store.records import audit, checkpoints, controls, decisions, phases, risks
+from store.records.enums import (
     Band,
     ControlStatus,
     DecisionKind,
@@ -17,8 +18,7 @@ from store.enums import (
     RiskScope,
     RiskStatus,
 )
-from store.errors import PermissionDenied, ValidationError
-from store.scoring import band_for
+from store.records.scoring import band_for
 from tests.world import build_world
 
 

@@ -6,12 +6,12 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from store import audit, checkpoints, controls, decisions, people, risks
-from store.db import session_scope
-from store.enums import ControlStatus, DecisionKind, RiskCategory, RiskScope
-from store.errors import DomainError, PermissionDenied
-from store.models import OutboxMessage
-from store.outbox import Notice
+from store.infra.db import session_scope
+from store.infra.errors import DomainError, PermissionDenied
+from store.records import audit, checkpoints, controls, decisions, people, risks
+from store.records.enums import ControlStatus, DecisionKind, RiskCategory, RiskScope
+from store.records.models import OutboxMessage
+from store.records.outbox import Notice
 from tests.world import BOARD_CHANNEL, build_world
 
 

@@ -10,10 +10,10 @@ from sqlmodel import col, select
 from bot.ids import ThemeIds
 from schedules.digests import THEME_RISK_ACTION, THEME_TRAINING_ACTION
 from schedules.jobs import run_job
-from store import risks
-from store.db import session_scope
-from store.enums import IssueCategory, RiskScope, Role
-from store.models import OutboxMessage, Risk, TrainingNeed
+from store.infra.db import session_scope
+from store.records import risks
+from store.records.enums import IssueCategory, RiskScope, Role
+from store.records.models import OutboxMessage, Risk, TrainingNeed
 from tests.conftest import START
 from tests.schedules_world import seed, settings
 from tests.slackapp import SlackApp

@@ -9,9 +9,9 @@ from typing import Any
 from sqlmodel import select
 
 from bot.ids import Triage
-from store.db import session_scope
-from store.enums import IssueStatus, Urgency
-from store.models import AuditEvent, Control, Issue
+from store.infra.db import session_scope
+from store.records.enums import IssueStatus, Urgency
+from store.records.models import AuditEvent, Control, Issue
 from tests.slack_requests import datepicker, plain_text_input, radio_buttons, users_select
 from tests.slackapp import SlackApp
 from tests.world import TRIAGE_CHANNEL

@@ -10,12 +10,12 @@ from sqlmodel import select
 
 from bot.ids import ControlIds, ReminderIds, Triage
 from schedules.jobs import run_job
-from store import controls, issues, risks, verification
-from store.db import session_scope
-from store.enums import ControlStatus, Impact, IssueCategory, IssueStatus, Urgency
-from store.errors import DomainError, PermissionDenied
-from store.issues import IssueReport
-from store.models import AuditEvent, Issue, Verification
+from store.infra.db import session_scope
+from store.infra.errors import DomainError, PermissionDenied
+from store.records import controls, issues, risks, verification
+from store.records.enums import ControlStatus, Impact, IssueCategory, IssueStatus, Urgency
+from store.records.issues import IssueReport
+from store.records.models import AuditEvent, Issue, Verification
 from tests.risk_helpers import new_risk, score, trail
 from tests.schedules_world import settings
 from tests.slack_requests import datepicker, plain_text_input, users_select

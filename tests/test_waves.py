@@ -7,11 +7,11 @@ from datetime import date, timedelta
 from sqlmodel import col, select
 
 from schedules.jobs import run_job
-from store import issues
-from store.db import session_scope
-from store.enums import Impact, IssueCategory, Urgency
-from store.issues import IssueReport
-from store.models import AuditEvent, OutboxMessage, Service
+from store.infra.db import session_scope
+from store.records import issues
+from store.records.enums import Impact, IssueCategory, Urgency
+from store.records.issues import IssueReport
+from store.records.models import AuditEvent, OutboxMessage, Service
 from tests.schedules_world import settings
 from tests.slackapp import SlackApp
 

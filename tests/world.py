@@ -5,11 +5,11 @@ from datetime import datetime
 
 from sqlalchemy import Engine
 
-from store import channels, people
-from store.actors import COMMAND_LINE
-from store.db import session_scope
-from store.enums import ChannelPurpose, Role
-from store.models import Person, Service
+from store.infra.db import session_scope
+from store.records import channels, people
+from store.records.actors import COMMAND_LINE
+from store.records.enums import ChannelPurpose, Role
+from store.records.models import Person, Service
 
 TRIAGE_CHANNEL = "CTRIAGE01"
 PROJECT_CHANNEL = "CPROJECT1"

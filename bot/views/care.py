@@ -21,11 +21,11 @@ from bot.views.common import (
     text_input,
 )
 from schedules.continuity import render_fallback
-from store import issues
-from store.continuity import FALLBACK_NOTICE
-from store.models import OutboxMessage, Service
-from store.outbox import payload_of
-from store.waves import ServiceComparison
+from store.records import issues
+from store.records.continuity import FALLBACK_NOTICE
+from store.records.models import OutboxMessage, Service
+from store.records.outbox import payload_of
+from store.records.waves import ServiceComparison
 
 _provider_dir: list[Path | None] = [None]
 

@@ -16,7 +16,7 @@ from bot.escape import (
     truncate,
 )
 from bot.ids import Common
-from store.enums import Labelled
+from store.records.enums import Labelled
 
 Block = dict[str, Any]
 

@@ -20,7 +20,7 @@ from bot.views.common import (
 )
 from bot.views.issues import issue_line, triage_buttons
 from bot.views.risks import control_buttons
-from store.models import Control, Issue
+from store.records.models import Control, Issue
 
 PER_LIST = 8
 

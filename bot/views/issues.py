@@ -36,8 +36,8 @@ from bot.views.common import (
     when,
 )
 from bot.views.common import day as show_day
-from store import issues as store_issues
-from store.enums import (
+from store.records import issues as store_issues
+from store.records.enums import (
     OPEN_ISSUE_STATUSES,
     Impact,
     IssueCategory,
@@ -46,8 +46,8 @@ from store.enums import (
     Urgency,
     Workaround,
 )
-from store.models import Control, Issue, OutboxMessage, Person, Service
-from store.outbox import Notice, payload_of
+from store.records.models import Control, Issue, OutboxMessage, Person, Service
+from store.records.outbox import Notice, payload_of
 
 URGENCY_ICON = {
     Urgency.LOW: ":white_circle:",

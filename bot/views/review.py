@@ -33,9 +33,9 @@ from bot.views.common import (
     users_select,
     when,
 )
-from store import review
-from store.errors import NotFound
-from store.models import (
+from store.infra.errors import NotFound
+from store.records import review
+from store.records.models import (
     Control,
     Effectiveness,
     FollowUpAudit,
@@ -45,8 +45,8 @@ from store.models import (
     Risk,
     Service,
 )
-from store.review import Blocker, ReviewNotice
-from store.scoring import band_for
+from store.records.review import Blocker, ReviewNotice
+from store.records.scoring import band_for
 
 VERDICT_BUTTONS = {
     Effectiveness.YES: ReviewIds.VERDICT_YES,

@@ -44,11 +44,11 @@ from bot.views.common import (
     users_select,
     when,
 )
-from store import checkpoints, controls, people
-from store.checkpoints import OwnerProgress
-from store.enums import Band, ControlStatus, DecisionKind, RiskCategory, RiskStatus
-from store.errors import NotFound
-from store.models import (
+from store.infra.errors import NotFound
+from store.records import checkpoints, controls, people
+from store.records.checkpoints import OwnerProgress
+from store.records.enums import Band, ControlStatus, DecisionKind, RiskCategory, RiskStatus
+from store.records.models import (
     Checkpoint,
     Control,
     ControlUpdate,
@@ -61,8 +61,8 @@ from store.models import (
     RiskAssessment,
     Service,
 )
-from store.outbox import Notice
-from store.scoring import IMPACT, LIKELIHOOD, band_for
+from store.records.outbox import Notice
+from store.records.scoring import IMPACT, LIKELIHOOD, band_for
 
 Json = dict[str, Any]
 Rendered = RenderedMessage

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from store.db import make_engine
+from store.infra.db import make_engine
 from tests.blackbox.harness import Provider
 from tests.conftest import BACKENDS, PG_URL
 from tests.fakeslack import FakeSlack

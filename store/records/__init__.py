@@ -1,0 +1,2 @@
+"""golive's records and the rules that govern them: issues, risks, controls, decisions,
+people and roles, the audit trail and the outbox."""

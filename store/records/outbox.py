@@ -1,0 +1,196 @@
+"""Messages golive owes Slack.
+
+Rows are written in the transaction of the change that causes them and delivered by the
+sender in ``bot/``; the unique key makes owing the same message twice a no-op.
+"""
+
+import json
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from store.infra.inserts import insert_if_absent, insert_many_if_absent, present_keys
+from store.records.models import OutboxMessage
+
+
+class Method(StrEnum):
+    POST = "post"  # chat.postMessage to a channel (or in the thread of ``thread_key``)
+    DM = "dm"  # conversations.open with ``user``, then chat.postMessage
+    UPDATE = "update"  # chat.update of the message sent for ``target_key``
+
+
+class Notice(StrEnum):
+    """What a message says; the bot renders each from the current records."""
+
+    ISSUE_TRIAGE = "issue_triage"
+    ISSUE_CONFIRMATION = "issue_confirmation"
+    ISSUE_ALERT = "issue_alert"
+    ISSUE_CHANGE = "issue_change"
+    ISSUE_ASSIGNED = "issue_assigned"
+    PHASE_CHANGED = "phase_changed"
+    RISK_POST = "risk_post"
+    RISK_CHANGE = "risk_change"
+    CONTROL_ASSIGNED = "control_assigned"
+    CHECKPOINT_REQUEST = "checkpoint_request"
+    DECISION_RECORDED = "decision_recorded"
+    DIGEST = "digest"
+
+
+PENDING = "pending"
+SENT = "sent"
+DEAD = "dead"
+
+
+def enqueue(
+    session: Session,
+    *,
+    key: str,
+    method: Method,
+    notice: Notice | str,
+    now: datetime,
+    channel: str | None = None,
+    user: str | None = None,
+    subject: str | None = None,
+    payload: dict[str, Any] | None = None,
+    thread_key: str | None = None,
+    target_key: str | None = None,
+    not_before: datetime | None = None,
+) -> bool:
+    """Owe a message; False if a message with this key is already owed or sent.
+
+    ``not_before`` holds a non-urgent message back (someone's quiet hours,
+    store/records/quiet.py)."""
+    return insert_if_absent(
+        session,
+        OutboxMessage,
+        message_row(
+            key=key,
+            method=method,
+            notice=notice,
+            now=now,
+            channel=channel,
+            user=user,
+            subject=subject,
+            payload=payload,
+            thread_key=thread_key,
+            target_key=target_key,
+            not_before=not_before,
+        ),
+    )
+
+
+def payload_of(message: OutboxMessage) -> dict[str, Any]:
+    return {} if message.payload is None else json.loads(message.payload)
+
+
+def due(session: Session, *, now: datetime, limit: int = 50) -> list[OutboxMessage]:
+    """Pending messages whose time has come, oldest first."""
+    query = (
+        select(OutboxMessage)
+        .where(OutboxMessage.status == PENDING, col(OutboxMessage.next_attempt_at) <= now)
+        .order_by(col(OutboxMessage.id))
+        .limit(limit)
+    )
+    return list(session.exec(query))
+
+
+def by_key(session: Session, key: str) -> OutboxMessage | None:
+    return session.exec(select(OutboxMessage).where(OutboxMessage.key == key)).first()
+
+
+def mark_sent(
+    session: Session, message: OutboxMessage, *, channel: str | None, ts: str | None, now: datetime
+) -> None:
+    message.status = SENT
+    message.sent_at = now
+    message.attempts += 1
+    message.last_error = None
+    if channel:
+        message.message_channel = channel
+    if ts:
+        message.message_ts = ts
+    session.add(message)
+
+
+def defer(
+    session: Session,
+    message: OutboxMessage,
+    *,
+    error: str,
+    retry_in: timedelta,
+    now: datetime,
+    max_attempts: int,
+    count_attempt: bool = True,
+) -> None:
+    """Try again later; give up (status dead, kept for a human to see) after max attempts."""
+    if count_attempt:
+        message.attempts += 1
+    message.last_error = error[:2000]
+    message.next_attempt_at = now + retry_in
+    if message.attempts >= max_attempts:
+        message.status = DEAD
+    session.add(message)
+
+
+def pending_count(session: Session) -> int:
+    return len(list(session.exec(select(OutboxMessage.id).where(OutboxMessage.status == PENDING))))
+
+
+def message_row(
+    *,
+    key: str,
+    method: Method,
+    notice: Notice | str,
+    now: datetime,
+    channel: str | None = None,
+    user: str | None = None,
+    subject: str | None = None,
+    payload: dict[str, Any] | None = None,
+    thread_key: str | None = None,
+    target_key: str | None = None,
+    not_before: datetime | None = None,
+) -> dict[str, Any]:
+    """The row ``enqueue`` would write, under the same rules, for a caller that writes many
+    at once (``enqueue_many``, or ``insert_many_if_absent`` when none can be owed yet)."""
+    if method == Method.DM and not user:
+        raise ValueError("a direct message needs a user")
+    if method == Method.POST and not (channel or thread_key):
+        raise ValueError("a post needs a channel")
+    if method == Method.UPDATE and not target_key:
+        raise ValueError("an update needs the key of the message it updates")
+    return {
+        "key": key,
+        "method": str(method),
+        "notice": str(notice),
+        "channel": channel,
+        "user": user,
+        "subject": subject,
+        "payload": None if payload is None else json.dumps(payload, default=str),
+        "thread_key": thread_key,
+        "target_key": target_key,
+        "status": PENDING,
+        "attempts": 0,
+        "next_attempt_at": max(now, not_before) if not_before else now,
+        "created_at": now,
+    }
+
+
+def owed_keys(session: Session, keys: list[str]) -> set[str]:
+    """Which of ``keys`` are already owed or sent."""
+    return present_keys(session, col(OutboxMessage.key), keys)
+
+
+def enqueue_many(session: Session, rows: list[dict[str, Any]]) -> set[str]:
+    """Owe many messages (rows from ``message_row``) in one read and at most one write; the
+    keys newly owed. A key already owed or sent is left alone, as ``enqueue`` leaves it.
+
+    The keys already present are read first, so a sweep with nothing new writes nothing. A
+    message another transaction owes between that read and the write stays one message (the
+    unique key makes this insert a no-op) though its key is returned here too; scheduled
+    sweeps are claimed once per period (schedules/jobs.py), so two do not race in practice."""
+    present = owed_keys(session, [row["key"] for row in rows])
+    fresh = [row for row in rows if row["key"] not in present]
+    insert_many_if_absent(session, OutboxMessage, fresh)
+    return {row["key"] for row in fresh}
