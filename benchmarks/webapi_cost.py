@@ -18,6 +18,8 @@ from typing import Any
 
 from slack_sdk import WebClient
 
+from tests.slack_requests import new_trigger_id
+
 ROOT = Path(__file__).resolve().parent.parent
 SERVE_FAKE = (
     "import sys, time\n"
@@ -58,10 +60,10 @@ def measure(calls: int = 2000, warmup: int = 100) -> dict[str, Any]:
         assert fake.stdout is not None
         client = WebClient(token="xoxb-bench", base_url=fake.stdout.readline().strip())
         for _ in range(warmup):
-            client.views_open(trigger_id="T-warmup", view=VIEW)
+            client.views_open(trigger_id=new_trigger_id(), view=VIEW)
         fake_before, own_before = _process_cpu_s(fake.pid), _own_cpu_s()
-        for i in range(calls):
-            client.views_open(trigger_id=f"T-{i}", view=VIEW)
+        for _ in range(calls):
+            client.views_open(trigger_id=new_trigger_id(), view=VIEW)
         own = _own_cpu_s() - own_before
         served = _process_cpu_s(fake.pid) - fake_before
     finally:

@@ -5,6 +5,11 @@ The bot's WebClient gets ``base_url=fake.base_url``; everything it sends is reco
 can ask what a channel or a modal shows *now*. Failures are injected per method to exercise
 the bot's error paths: Slack errors, HTTP 5xx, rate limits and dropped connections.
 
+It refuses what Slack refuses, so a test cannot pass on a call that would fail in a real
+workspace: a method whose scope the app's manifest.yml does not grant (``missing_scope``), a
+trigger id that is malformed, already exchanged or over 3 seconds old, and Block Kit that
+slack_sdk.models rejects (over-long text, too many blocks or options, unknown block types).
+
 How slack_sdk 3.48 sends (everything is a POST, whatever ``http_verb`` the method declares):
 JSON bodies for chat.postMessage, chat.postEphemeral, chat.update and views.*; form-encoded
 bodies for everything else (users.info, conversations.open, chat.getPermalink, files.*,
@@ -22,9 +27,16 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
+
+import yaml
+from slack_sdk.models.blocks import Block
+from slack_sdk.models.views import View
+
+from tests.slack_requests import trigger_issued_at
 
 TEAM_ID = "T0001"
 TEAM_NAME = "Care Co"
@@ -39,6 +51,36 @@ RESPONSE_URL_METHOD = "response_url"
 """Method name recorded for a POST to a ``response_url`` served by the fake (Bolt's respond())."""
 
 _JSON_FIELDS = ("blocks", "view", "attachments", "files", "metadata")
+
+MANIFEST = Path(__file__).resolve().parent.parent / "manifest.yml"
+"""The app manifest golive is installed from: the scopes its bot token is granted."""
+
+TRIGGER_LIFETIME = 3.0
+"""Seconds Slack lets an app exchange a trigger id for a modal after the interaction."""
+
+MESSAGE_BLOCKS_MAX = 50
+"""Blocks Slack allows in one message (slack_sdk.models checks only a view's 100)."""
+
+_SCOPES: dict[str, tuple[str, ...]] = {
+    # The bot-token scopes each method needs, from its page in Slack's method reference
+    # (docs.slack.dev/reference/methods): any one of them will do; () needs none. The
+    # conversations.* methods need the scope for the kind of conversation (_conversation_scopes).
+    "auth.test": (),
+    "apps.connections.open": (),  # an app-level token's connections:write, not a bot scope
+    "chat.postMessage": ("chat:write",),
+    "chat.update": ("chat:write",),
+    "chat.delete": ("chat:write",),
+    "chat.postEphemeral": ("chat:write",),
+    "chat.getPermalink": (),
+    "users.info": ("users:read",),
+    "views.open": (),
+    "views.push": (),
+    "views.update": (),
+    "views.publish": (),
+    "files.getUploadURLExternal": ("files:write",),
+    "files.completeUploadExternal": ("files:write",),
+}
+_CONVERSATION_METHODS = ("conversations.open", "conversations.history", "conversations.replies")
 
 Json = dict[str, Any]
 
@@ -101,11 +143,20 @@ class _Drop(Exception):
 
 
 class FakeSlack:
-    """Fake Slack Web API on 127.0.0.1 (random port), recording calls and answering like Slack."""
+    """Fake Slack Web API on 127.0.0.1 (random port), recording calls and answering like Slack.
 
-    def __init__(self) -> None:
+    The bot token holds the bot scopes ``manifest`` declares: golive's own manifest.yml unless
+    a test installs the app from another one.
+    """
+
+    def __init__(self, manifest: Path = MANIFEST) -> None:
+        self.scopes: tuple[str, ...] = bot_scopes(manifest)
+        """The scopes granted to the bot token, in the manifest's order."""
         self.delay: float = 0.0
         """Seconds to wait before every answer, for latency-sensitive benchmarks."""
+        self.trigger_lifetime: float = TRIGGER_LIFETIME
+        """How old a trigger id may be when exchanged; Slack's 3 s unless a benchmark that
+        signs its requests before sending them says otherwise."""
         self.users: dict[str, Json] = {}
         """Overrides for users.info, e.g. ``fake.users["U1"] = {"real_name": "Ann Lee"}``."""
         self.socket_mode_url: str | None = None
@@ -118,6 +169,7 @@ class FakeSlack:
         self._home_view_ids: dict[str, str] = {}
         self._external_view_ids: dict[str, str] = {}
         self._files: dict[str, UploadedFile] = {}
+        self._exchanged: set[str] = set()
         self._ts_counter = itertools.count(1)
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -140,6 +192,8 @@ class FakeSlack:
             "files.getUploadURLExternal": self._files_get_upload_url,
             "files.completeUploadExternal": self._files_complete_upload,
         }
+        unscoped = set(self._handlers) - set(_SCOPES) - set(_CONVERSATION_METHODS)
+        assert not unscoped, f"say which scopes {sorted(unscoped)} need, from Slack's docs"
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -390,7 +444,19 @@ class FakeSlack:
             return {"ok": False, "error": "not_authed"}
         handler = self._handlers.get(method)
         if handler is None:
-            return {"ok": True}
+            return {"ok": False, "error": "unknown_method"}
+        needed = (
+            _conversation_scopes(method, args)
+            if method in _CONVERSATION_METHODS
+            else _SCOPES[method]
+        )
+        if needed and not set(needed) & set(self.scopes):
+            return {
+                "ok": False,
+                "error": "missing_scope",
+                "needed": ",".join(needed),
+                "provided": ",".join(self.scopes),
+            }
         with self._cond:
             return handler(args)
 
@@ -442,6 +508,9 @@ class FakeSlack:
             return {"ok": False, "error": "channel_not_found"}
         if not (args.get("text") or args.get("blocks") or args.get("attachments")):
             return {"ok": False, "error": "no_text"}
+        refused = _invalid_blocks(args)
+        if refused is not None:
+            return refused
         msg = self._store_message(
             channel,
             args.get("text", ""),
@@ -458,6 +527,9 @@ class FakeSlack:
         msg = self._find(channel, args.get("ts", ""))
         if msg is None:
             return {"ok": False, "error": "message_not_found"}
+        refused = _invalid_blocks(args)
+        if refused is not None:
+            return refused
         for key in ("text", "blocks", "attachments"):
             if key in args:
                 msg[key] = args[key]
@@ -480,6 +552,9 @@ class FakeSlack:
     def _chat_post_ephemeral(self, args: Json) -> Json:
         if not args.get("user"):
             return {"ok": False, "error": "user_not_found"}
+        refused = _invalid_blocks(args)
+        if refused is not None:
+            return refused
         return {"ok": True, "message_ts": self._next_ts()}
 
     def _chat_get_permalink(self, args: Json) -> Json:
@@ -534,32 +609,62 @@ class FakeSlack:
         return {"ok": True, "user": user}
 
     def _views_open(self, args: Json) -> Json:
-        if not args.get("trigger_id") and not args.get("interactivity_pointer"):
-            return {"ok": False, "error": "invalid_arguments"}
-        return {"ok": True, "view": self._store_view(args.get("view") or {}, None)}
+        refused = self._exchange_trigger(args)
+        if refused is not None:
+            return refused
+        return {"ok": True, "view": self._store_view(args["view"], None)}
 
     def _views_push(self, args: Json) -> Json:
-        if not args.get("trigger_id") and not args.get("interactivity_pointer"):
+        refused = self._exchange_trigger(args)
+        if refused is not None:
+            return refused
+        return {"ok": True, "view": self._store_view(args["view"], None)}
+
+    def _exchange_trigger(self, args: Json) -> Json | None:
+        """Use up the trigger id that lets views.open and views.push show a modal, or say why
+        Slack would not: malformed, already exchanged, or older than ``trigger_lifetime``.
+
+        The view is checked before the trigger is used, so a refused view leaves it unused.
+        """
+        trigger = str(args.get("trigger_id") or args.get("interactivity_pointer") or "")
+        if not trigger:
             return {"ok": False, "error": "invalid_arguments"}
-        return {"ok": True, "view": self._store_view(args.get("view") or {}, None)}
+        issued_at = trigger_issued_at(trigger)
+        if issued_at is None:
+            return {"ok": False, "error": "invalid_trigger_id"}
+        refused = _invalid_view(args)
+        if refused is not None:
+            return refused
+        if trigger in self._exchanged:
+            return {"ok": False, "error": "exchanged_trigger_id"}
+        if time.time() - issued_at > self.trigger_lifetime:
+            return {"ok": False, "error": "expired_trigger_id"}
+        self._exchanged.add(trigger)
+        return None
 
     def _views_update(self, args: Json) -> Json:
         view_id = args.get("view_id") or self._external_view_ids.get(args.get("external_id", ""))
         if not view_id:
             return {"ok": False, "error": "not_found"}
+        refused = _invalid_view(args)
+        if refused is not None:
+            return refused
         conflict = self._hash_conflict(view_id, args.get("hash"))
         if conflict is not None:
             return conflict
-        return {"ok": True, "view": self._store_view(args.get("view") or {}, view_id)}
+        return {"ok": True, "view": self._store_view(args["view"], view_id)}
 
     def _views_publish(self, args: Json) -> Json:
+        refused = _invalid_view(args)
+        if refused is not None:
+            return refused
         user_id = args.get("user_id", "")
         view_id = self._home_view_ids.get(user_id)
         if view_id is not None:
             conflict = self._hash_conflict(view_id, args.get("hash"))
             if conflict is not None:
                 return conflict
-        stored = self._store_view(args.get("view") or {}, view_id)
+        stored = self._store_view(args["view"], view_id)
         self._home_view_ids[user_id] = stored["id"]
         return {"ok": True, "view": stored}
 
@@ -691,6 +796,85 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         """Silence per-request logging."""
+
+
+def bot_scopes(manifest: Path) -> tuple[str, ...]:
+    """The bot scopes an app installed from ``manifest`` is granted."""
+    declared = yaml.safe_load(manifest.read_text())
+    return tuple(declared["oauth_config"]["scopes"]["bot"])
+
+
+def _conversation_scopes(method: str, args: Json) -> tuple[str, ...]:
+    """The scope a conversations.* method needs for the conversation it is given: a direct
+    message needs im:..., a group DM mpim:..., a channel channels:... (or groups:... if it is
+    private, which its C id does not tell)."""
+    if method == "conversations.open":
+        users = [u for u in str(args.get("users", "")).split(",") if u]
+        one_person = len(users) == 1 if users else str(args.get("channel", "")).startswith("D")
+        return ("im:write",) if one_person else ("mpim:write",)
+    kinds = {"D": ("im",), "G": ("groups", "mpim")}.get(
+        str(args.get("channel", ""))[:1], ("channels", "groups")
+    )
+    return tuple(f"{kind}:history" for kind in kinds)
+
+
+def _invalid_blocks(args: Json) -> Json | None:
+    """Slack's ``invalid_blocks`` answer to a message whose blocks slack_sdk.models rejects."""
+    blocks = args.get("blocks")
+    if blocks is None:
+        return None
+    problems = _block_problems(blocks, "/blocks")
+    if isinstance(blocks, list) and len(blocks) > MESSAGE_BLOCKS_MAX:
+        problems.append(f"no more than {MESSAGE_BLOCKS_MAX} items allowed [json-pointer:/blocks]")
+    if not problems:
+        return None
+    return {
+        "ok": False,
+        "error": "invalid_blocks",
+        "errors": problems,
+        "response_metadata": {"messages": [f"[ERROR] {p}" for p in problems]},
+    }
+
+
+def _invalid_view(args: Json) -> Json | None:
+    """Slack's answer to a view that slack_sdk.models rejects, or none at all.
+
+    For views.* Slack answers ``invalid_arguments`` with the faults in response_metadata (its
+    method reference lists no ``invalid_blocks`` for them, unlike chat.*), so the fake does too.
+    """
+    view = args.get("view")
+    if not isinstance(view, dict):
+        problems = ["must provide an object [json-pointer:/view]"]
+    else:
+        problems = _block_problems(view.get("blocks", []), "/view/blocks")
+        if not problems:
+            try:
+                View(**view).to_dict()
+            except Exception as error:
+                problems.append(f"{error} [json-pointer:/view]")
+    if not problems:
+        return None
+    return {
+        "ok": False,
+        "error": "invalid_arguments",
+        "response_metadata": {"messages": [f"[ERROR] {p}" for p in problems]},
+    }
+
+
+def _block_problems(blocks: Any, pointer: str) -> list[str]:
+    """What slack_sdk.models finds wrong with each block, pointed at as Slack points."""
+    if not isinstance(blocks, list):
+        return [f"must provide an array [json-pointer:{pointer}]"]
+    problems = []
+    for i, block in enumerate(blocks):
+        try:
+            parsed = Block.parse(block) if isinstance(block, dict) else None
+            if parsed is None:
+                raise ValueError(f"unknown block {block!r:.80}")
+            parsed.to_dict()
+        except Exception as error:  # slack_sdk raises more than SlackObjectFormationError
+            problems.append(f"{error} [json-pointer:{pointer}/{i}]")
+    return problems
 
 
 def _parse_args(query: str, content_type: str, body: bytes) -> Json:

@@ -14,6 +14,7 @@ import hmac
 import http.client
 import itertools
 import json
+import re
 import threading
 import time
 import uuid
@@ -42,8 +43,24 @@ def _n() -> int:
     return next(_seq)
 
 
-def _trigger_id() -> str:
-    return f"{1000000 + _n()}.{TEAM_ID[1:]}1234.{uuid.uuid4().hex}"
+_TRIGGER = re.compile(r"(\d+)\.(\d+)\.([0-9a-f]+)")
+
+
+def new_trigger_id(issued_at: float | None = None) -> str:
+    """A trigger id as Slack issues it with an interaction: ``<digits>.<digits>.<hex>``.
+
+    The first part is the issue time in milliseconds (``issued_at``, a Unix time; now by
+    default), so the fake Slack can tell a trigger older than Slack allows without any state
+    shared with this driver, even from another process (the benchmarks). Each one is unique.
+    """
+    issued = time.time() if issued_at is None else issued_at
+    return f"{round(issued * 1000)}.{TEAM_ID[1:]}{_n()}.{uuid.uuid4().hex}"
+
+
+def trigger_issued_at(trigger: str) -> float | None:
+    """The Unix time ``new_trigger_id`` wrote into a trigger id; None if it has not that shape."""
+    parsed = _TRIGGER.fullmatch(trigger)
+    return int(parsed.group(1)) / 1000 if parsed else None
 
 
 def _response_url(kind: str, hooks_url: str | None) -> str:
@@ -174,7 +191,7 @@ def slash_command(
         "api_app_id": APP_ID,
         "is_enterprise_install": "false",
         "response_url": response_url or _response_url("commands", hooks_url),
-        "trigger_id": trigger_id or _trigger_id(),
+        "trigger_id": trigger_id or new_trigger_id(),
     }
 
 
@@ -216,7 +233,7 @@ def block_actions(
         "user": _user(user_id),
         "api_app_id": APP_ID,
         "token": "verification-token-unused",
-        "trigger_id": trigger_id or _trigger_id(),
+        "trigger_id": trigger_id or new_trigger_id(),
         "team": _team(),
         "enterprise": None,
         "is_enterprise_install": False,
@@ -308,7 +325,7 @@ def view_submission(
         "user": _user(user_id),
         "api_app_id": APP_ID,
         "token": "verification-token-unused",
-        "trigger_id": trigger_id or _trigger_id(),
+        "trigger_id": trigger_id or new_trigger_id(),
         "view": base,
         "response_urls": [],
         "is_enterprise_install": False,
@@ -348,7 +365,7 @@ def message_action(
         "is_enterprise_install": False,
         "enterprise": None,
         "callback_id": callback_id,
-        "trigger_id": trigger_id or _trigger_id(),
+        "trigger_id": trigger_id or new_trigger_id(),
         "response_url": response_url or _response_url("app", hooks_url),
         "message_ts": msg["ts"],
         "message": msg,

@@ -26,6 +26,7 @@ from tests.slack_requests import (
     app_home_opened,
     block_actions,
     datepicker,
+    new_trigger_id,
     plain_text_input,
     serve_wsgi,
     sign,
@@ -38,8 +39,9 @@ MODAL = {
     "type": "modal",
     "callback_id": "golive_modal",
     "title": {"type": "plain_text", "text": "Go-live"},
-    "blocks": [],
+    "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "Which home?"}}],
 }
+HOME = {"type": "home", "blocks": MODAL["blocks"]}
 
 
 @pytest.fixture
@@ -133,8 +135,10 @@ def test_a_command_opens_a_modal_and_a_button_posts_a_message(bot: Bot, fake: Fa
 def test_the_trigger_id_slack_sent_is_the_one_used_to_open_the_modal(
     bot: Bot, fake: FakeSlack
 ) -> None:
-    bot.slack.command("go", trigger_id="12345.98765.abcdef")
-    assert fake.wait_for("views.open")[0].args["trigger_id"] == "12345.98765.abcdef"
+    trigger = new_trigger_id()
+    bot.slack.command("go", trigger_id=trigger)
+    opened = fake.wait_for("views.open")[0]
+    assert (opened.args["trigger_id"], opened.accepted) == (trigger, True)
 
 
 def test_a_forged_signature_is_refused(bot: Bot, fake: FakeSlack) -> None:
@@ -264,12 +268,12 @@ def test_rate_limit_gives_429_with_retry_after(fake: FakeSlack) -> None:
     client = client_for(fake)
     for _ in range(2):
         with pytest.raises(SlackApiError) as failed:
-            client.views_publish(user_id="U1", view={"type": "home", "blocks": []})
+            client.views_publish(user_id="U1", view=HOME)
         assert failed.value.response.status_code == 429
         assert failed.value.response.headers["Retry-After"] == "7"
         assert failed.value.response["error"] == "ratelimited"
     fake.clear_failures()
-    client.views_publish(user_id="U1", view={"type": "home", "blocks": []})
+    client.views_publish(user_id="U1", view=HOME)
     assert fake.home("U1") is not None
 
 
@@ -321,7 +325,7 @@ def test_chat_update_changes_what_the_channel_shows(fake: FakeSlack) -> None:
 
 def test_a_stale_view_hash_is_refused(fake: FakeSlack) -> None:
     client = client_for(fake)
-    first = client.views_open(trigger_id="t", view=MODAL)["view"]
+    first = client.views_open(trigger_id=new_trigger_id(), view=MODAL)["view"]
     client.views_update(view_id=first["id"], hash=first["hash"], view=MODAL)
     with pytest.raises(SlackApiError, match="hash_conflict"):
         client.views_update(view_id=first["id"], hash=first["hash"], view=MODAL)
