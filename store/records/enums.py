@@ -5,11 +5,26 @@ from typing import Self
 
 
 class Labelled(StrEnum):
-    """A stored value with the words a care worker reads."""
+    """A stored value with the words a care worker reads.
+
+    A member is declared ``NAME = "value"``, read as the value capitalised, or
+    ``NAME = "value", "Words"``. The words belong to the member, not to its value: enums share
+    values ("none" is both an impact and a workaround, "closed" both an issue's and a risk's
+    status), and a StrEnum member equals and hashes as its value, so one table of words keyed
+    by member would give each shared value the words of whichever enum came last.
+    """
+
+    _words: str
+
+    def __new__(cls, value: str, words: str | None = None) -> Self:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member._words = words or value.replace("_", " ").capitalize()
+        return member
 
     @property
     def label(self) -> str:
-        return _LABELS.get(self, self.value.replace("_", " ").capitalize())
+        return self._words
 
     @classmethod
     def parse(cls, text: str) -> Self:
@@ -34,22 +49,22 @@ class Role(Labelled):
 
 
 class IssueCategory(Labelled):
-    LOGIN_ACCESS = "login_access"
-    RECORDS = "records"
-    WORKFLOW = "workflow"
-    REPORTING = "reporting"
-    DEVICES = "devices"
-    MEDICATION = "medication"
+    LOGIN_ACCESS = "login_access", "Login or access"
+    RECORDS = "records", "Missing or wrong records"
+    WORKFLOW = "workflow", "Workflow confusion"
+    REPORTING = "reporting", "Reporting gap"
+    DEVICES = "devices", "Device or equipment"
+    MEDICATION = "medication", "Medication or eMAR"
     DATA_MIGRATION = "data_migration"
-    TRAINING = "training"
-    SUPPLIER = "supplier"
+    TRAINING = "training", "Training need"
+    SUPPLIER = "supplier", "Supplier or system fault"
     OTHER = "other"
 
 
 class Impact(Labelled):
-    NONE = "none"
-    SOME = "some"
-    SAFE_CARE = "safe_care"
+    NONE = "none", "No impact on care"
+    SOME = "some", "Some impact on care"
+    SAFE_CARE = "safe_care", "Affects safe care"
 
 
 class Urgency(Labelled):
@@ -60,15 +75,15 @@ class Urgency(Labelled):
 
 
 class Workaround(Labelled):
-    NONE = "none"
-    SAFE = "safe"
-    UNSAFE = "unsafe"
+    NONE = "none", "No workaround in place"
+    SAFE = "safe", "Safe workaround in place"
+    UNSAFE = "unsafe", "Unsafe workaround in place"
 
 
 class IssueSource(Labelled):
-    SLASH_COMMAND = "slash_command"
+    SLASH_COMMAND = "slash_command", "/golive"
     MESSAGE_SHORTCUT = "message_shortcut"
-    CLI = "cli"
+    CLI = "cli", "Command line"
 
 
 class IssueStatus(Labelled):
@@ -99,15 +114,15 @@ class RiskCategory(Labelled):
     ACCESS = "access"
     EQUIPMENT = "equipment"
     SUPPLIER_SUPPORT = "supplier_support"
-    HIGH_RISK_INDIVIDUALS = "high_risk_individuals"
+    HIGH_RISK_INDIVIDUALS = "high_risk_individuals", "High-risk individuals"
     MEDICATION_ROUTINES = "medication_routines"
     STAFFING_PRESSURES = "staffing_pressures"
     OTHER = "other"
 
 
 class RiskScope(Labelled):
-    ORGANISATION = "organisation"
-    SERVICE = "service"
+    ORGANISATION = "organisation", "Whole organisation"
+    SERVICE = "service", "One service"
 
 
 class Band(Labelled):
@@ -151,57 +166,13 @@ class DecisionKind(Labelled):
 
 
 class Phase(Labelled):
-    PRE_GO_LIVE = "pre_go_live"
-    GO_LIVE = "go_live"
+    PRE_GO_LIVE = "pre_go_live", "Pre-go-live"
+    GO_LIVE = "go_live", "Go-live"
     STABILISATION = "stabilisation"
-    POST_IMPLEMENTATION = "post_implementation"
+    POST_IMPLEMENTATION = "post_implementation", "Post-implementation"
 
 
 class ChannelPurpose(Labelled):
     TRIAGE = "triage"
     PROJECT = "project"
     BOARD = "board"
-
-
-_LABELS: dict[StrEnum, str] = {
-    Role.TEAM_LEADER: "Team leader",
-    Role.REGISTERED_MANAGER: "Registered manager",
-    Role.QUALITY_LEAD: "Quality lead",
-    Role.PROJECT_LEAD: "Project lead",
-    Role.BOARD_MEMBER: "Board member",
-    IssueCategory.LOGIN_ACCESS: "Login or access",
-    IssueCategory.RECORDS: "Missing or wrong records",
-    IssueCategory.WORKFLOW: "Workflow confusion",
-    IssueCategory.REPORTING: "Reporting gap",
-    IssueCategory.DEVICES: "Device or equipment",
-    IssueCategory.MEDICATION: "Medication or eMAR",
-    IssueCategory.DATA_MIGRATION: "Data migration",
-    IssueCategory.TRAINING: "Training need",
-    IssueCategory.SUPPLIER: "Supplier or system fault",
-    Impact.NONE: "No impact on care",
-    Impact.SOME: "Some impact on care",
-    Impact.SAFE_CARE: "Affects safe care",
-    Workaround.NONE: "No workaround in place",
-    Workaround.SAFE: "Safe workaround in place",
-    Workaround.UNSAFE: "Unsafe workaround in place",
-    IssueSource.SLASH_COMMAND: "/golive",
-    IssueSource.MESSAGE_SHORTCUT: "Message shortcut",
-    IssueSource.CLI: "Command line",
-    IssueStatus.IN_PROGRESS: "In progress",
-    IssueStatus.AWAITING_SUPPLIER: "Awaiting supplier",
-    RiskCategory.DATA_MIGRATION: "Data migration",
-    RiskCategory.SUPPLIER_SUPPORT: "Supplier support",
-    RiskCategory.HIGH_RISK_INDIVIDUALS: "High-risk individuals",
-    RiskCategory.MEDICATION_ROUTINES: "Medication routines",
-    RiskCategory.STAFFING_PRESSURES: "Staffing pressures",
-    RiskScope.ORGANISATION: "Whole organisation",
-    RiskScope.SERVICE: "One service",
-    Register.BUSINESS_AS_USUAL: "Business as usual",
-    ControlStatus.IN_PROGRESS: "In progress",
-    DecisionKind.ADD_CONTROL: "Add control",
-    DecisionKind.DELAY_ROLLOUT: "Delay rollout",
-    DecisionKind.ESCALATE_TO_SUPPLIER: "Escalate to supplier",
-    Phase.PRE_GO_LIVE: "Pre-go-live",
-    Phase.GO_LIVE: "Go-live",
-    Phase.POST_IMPLEMENTATION: "Post-implementation",
-}

@@ -477,13 +477,9 @@ __all__ += ["Escalation", "JobRun", "Reminder", "ReminderResponse"]
 class Effectiveness(Labelled):
     """A registered manager's verdict on whether a risk's original controls worked."""
 
-    YES = "yes"
-    PARTLY = "partly"
-    NO = "no"
-
-    @property
-    def label(self) -> str:
-        return {"yes": "Effective", "partly": "Partly effective", "no": "Not effective"}[self]
+    YES = "yes", "Effective"
+    PARTLY = "partly", "Partly effective"
+    NO = "no", "Not effective"
 
 
 class PostImplementationReview(SQLModel, table=True):

@@ -30,15 +30,6 @@ class WaveStatus(Labelled):
     STABILISING = "stabilising"
     BUSINESS_AS_USUAL = "business_as_usual"
 
-    @property
-    def label(self) -> str:
-        return {
-            "not_started": "Not started",
-            "live": "Live",
-            "stabilising": "Stabilising",
-            "business_as_usual": "Business as usual",
-        }[self]
-
 
 def wave_of(session: Session, service: Service) -> ServiceWave | None:
     return session.get(ServiceWave, service.id)

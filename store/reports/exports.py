@@ -31,7 +31,7 @@ from xlsxwriter import Workbook  # type: ignore[import-untyped]
 from xlsxwriter.format import Format  # type: ignore[import-untyped]
 
 from store.records.audit import as_text
-from store.records.enums import Band, Labelled
+from store.records.enums import Band
 from store.records.models import (
     ISSUE_PREFIX,
     RISK_PREFIX,
@@ -97,12 +97,6 @@ class _Names:
         return self.services.get(service_id, "") if service_id else "Whole organisation"
 
 
-@cache
-def _label(member: Labelled) -> str:
-    """A member's words, worked out once per member: the export asks for them on every row."""
-    return member.label
-
-
 def _band(score: int | None) -> str:
     return band_for(score).label if score else ""
 
@@ -162,7 +156,7 @@ def risk_register(session: Session) -> list[Row]:
                 "Reference": origins[risk_id],
                 "Title": title,
                 "Description": description,
-                "Category": _label(category),
+                "Category": category.label,
                 "Service": names.service(service_id),
                 "Likelihood": _or_blank(likelihood),
                 "Impact": _or_blank(impact),
@@ -172,8 +166,8 @@ def risk_register(session: Session) -> list[Row]:
                 "Owner": names.person(owner_id),
                 "Review date": _or_blank(review_date),
                 "Escalation route": escalation_route or "",
-                "Register": _label(register_kind),
-                "Status": _label(status),
+                "Register": register_kind.label,
+                "Status": status.label,
                 "Transferred from": origins.get(transferred_from_id, ""),
                 "Recorded": created_at,
             }
@@ -249,7 +243,7 @@ def control_list(session: Session) -> list[Row]:
             "Description": description,
             "Owner": names.person(owner_id),
             "Due date": _or_blank(due_date),
-            "Status": _label(status),
+            "Status": status.label,
             "Priority": "yes" if priority else "",
             "Updated": updated_at,
         }
@@ -324,14 +318,14 @@ def issue_log(session: Session) -> list[Row]:
                 "Reference": f"{ISSUE_PREFIX}{number:04d}",
                 "Reported": reported_at,
                 "Service": names.service(service_id),
-                "Category": _label(category),
+                "Category": category.label,
                 "What happened": description,
-                "Impact on care": _label(impact),
-                "Urgency": _label(urgency),
-                "Workaround": _label(workaround),
+                "Impact on care": impact.label,
+                "Urgency": urgency.label,
+                "Workaround": workaround.label,
                 "Reporter": names.person(reporter_id),
-                "Source": _label(source),
-                "Status": _label(status),
+                "Source": source.label,
+                "Status": status.label,
                 "Owner": names.person(owner_id),
                 "Triaged": _or_blank(triaged_at),
                 "Immediate controls": "; ".join(controls.get(issue_id, [])),
