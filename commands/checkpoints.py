@@ -8,7 +8,7 @@ from slack_bolt import App
 from sqlmodel import Session
 
 from bot.escape import safe
-from bot.views import risks as views
+from bot.views import checkpoints as views
 from commands.context import Deps, person_in
 from commands.slash import SlashContext
 from store.infra.errors import NotFound

@@ -18,8 +18,9 @@ from sqlmodel import Session
 
 from bot.forms import Form, FormErrors
 from bot.ids import ControlIds
-from bot.views import risks as views
-from bot.views.common import section
+from bot.views import controls as views
+from bot.views.checkpoints import checkpoint_message
+from bot.views.common import RenderedMessage, section
 from commands import home
 from commands.context import (
     Deps,
@@ -130,11 +131,11 @@ def redraw(deps: Deps, client: WebClient, origin: Origin, person: Person) -> Non
     """Show the new status where the owner clicked: the checkpoint DM or the control message."""
     if origin.channel and origin.ts:
 
-        def build(session: Session) -> views.Rendered:
+        def build(session: Session) -> RenderedMessage:
             owner = person_in(session, person)
             if origin.checkpoint_id is not None:
                 checkpoint = checkpoints.get_checkpoint(session, origin.checkpoint_id)
-                return views.checkpoint_message(session, checkpoint=checkpoint, owner=owner)
+                return checkpoint_message(session, checkpoint=checkpoint, owner=owner)
             control = controls.get_control(session, origin.control_id)
             text, blocks = views.control_assigned_message(
                 control,
@@ -142,7 +143,7 @@ def redraw(deps: Deps, client: WebClient, origin: Origin, person: Person) -> Non
                 session.get(Person, control.owner_id) if control.owner_id else None,
                 today=deps.now().date(),
             )
-            return views.RenderedMessage(text, blocks)
+            return RenderedMessage(text, blocks)
 
         shown = deps.read(build)
         try:
