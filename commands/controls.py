@@ -43,7 +43,7 @@ from commands.risks import (
 )
 from commands.slash import SlashContext
 from store.infra.errors import ValidationError
-from store.records import checkpoints, controls, risks, verification
+from store.records import checkpoints, controls, people, risks, verification
 from store.records.enums import ControlStatus
 from store.records.models import Checkpoint, Person
 from store.records.permissions import Action, require
@@ -140,7 +140,7 @@ def redraw(deps: Deps, client: WebClient, origin: Origin, person: Person) -> Non
             text, blocks = views.control_assigned_message(
                 control,
                 controls.risk_of(session, control),
-                session.get(Person, control.owner_id) if control.owner_id else None,
+                people.person_by_id(session, person_id=control.owner_id),
                 today=deps.now().date(),
             )
             return RenderedMessage(text, blocks)
@@ -307,7 +307,7 @@ def open_assign(deps: Deps, client: WebClient, body: Json, control_id: str) -> N
             Action.ADD_CONTROL,
             service_id=controls.parent_service_id(session, control),
         )
-        owner = session.get(Person, control.owner_id) if control.owner_id else None
+        owner = people.person_by_id(session, person_id=control.owner_id)
         return views.control_assign_modal(control, owner=owner)
 
     open_view(client, body, deps.read(build))

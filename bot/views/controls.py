@@ -26,7 +26,7 @@ from bot.views.common import (
     text_input,
     users_select,
 )
-from store.records import controls
+from store.records import controls, people
 from store.records.enums import ControlStatus
 from store.records.models import Control, OutboxMessage, Person, Risk
 from store.records.outbox import Notice
@@ -200,7 +200,7 @@ def control_assigned_message(
 
 def render_control_assigned(session: Session, message: OutboxMessage) -> RenderedMessage:
     control = controls.get_control(session, message.subject or "")
-    owner = session.get(Person, control.owner_id) if control.owner_id else None
+    owner = people.person_by_id(session, person_id=control.owner_id)
     text, blocks = control_assigned_message(control, controls.risk_of(session, control), owner)
     return RenderedMessage(text, blocks)
 

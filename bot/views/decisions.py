@@ -24,9 +24,9 @@ from bot.views.common import (
     when,
 )
 from store.infra.errors import NotFound
-from store.records import people
+from store.records import decisions, people
 from store.records.enums import DecisionKind
-from store.records.models import Decision, Issue, OutboxMessage, Person, Risk
+from store.records.models import Decision, OutboxMessage, Person, Risk
 from store.records.outbox import Notice
 
 
@@ -88,18 +88,14 @@ def decision_message(
 
 def decision_subject(session: Session, decision: Decision) -> tuple[str, str]:
     """The reference and a title for what the board decided about (a risk or an issue)."""
-    if decision.risk_id is not None:
-        risk = session.get(Risk, decision.risk_id)
-        if risk is not None:
-            return risk.ref, risk.title
-    issue = session.get(Issue, decision.issue_id) if decision.issue_id is not None else None
-    if issue is None:
-        raise NotFound(f"Decision {decision.id} is about nothing golive knows")
-    return issue.ref, f"{issue.category.label}: {plain(issue.description, 200)}"
+    subject = decisions.subject_of(session, decision=decision)
+    if isinstance(subject, Risk):
+        return subject.ref, subject.title
+    return subject.ref, f"{subject.category.label}: {plain(subject.description, 200)}"
 
 
 def render_decision(session: Session, message: OutboxMessage) -> RenderedMessage:
-    decision = session.get(Decision, int(message.subject or 0))
+    decision = decisions.decision_by_id(session, decision_id=int(message.subject or 0))
     if decision is None:
         raise NotFound(f"There is no decision {message.subject}")
     ref, title = decision_subject(session, decision)

@@ -7,6 +7,7 @@ from sqlmodel import Session
 from bot.escape import safe
 from bot.views.common import Block, RenderedMessage, context, mention, section, when
 from store.infra.errors import NotFound
+from store.records import people, phases
 from store.records.models import OutboxMessage, Person, PhaseChange
 from store.records.outbox import Notice
 
@@ -21,10 +22,10 @@ def phase_message(change: PhaseChange, *, set_by: Person | None) -> tuple[str, l
 
 
 def render_phase(session: Session, message: OutboxMessage) -> RenderedMessage:
-    change = session.get(PhaseChange, int(message.subject or 0))
+    change = phases.change_by_id(session, change_id=int(message.subject or 0))
     if change is None:
         raise NotFound(f"There is no phase change {message.subject}")
-    set_by = session.get(Person, change.set_by_id) if change.set_by_id else None
+    set_by = people.person_by_id(session, person_id=change.set_by_id)
     text, blocks = phase_message(change, set_by=set_by)
     return RenderedMessage(text, blocks)
 

@@ -1,5 +1,6 @@
 """Controls on risks and issues, and the status updates owners record after each checkpoint."""
 
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, func
@@ -33,6 +34,15 @@ def get_control(session: Session, control_id: int | str) -> Control:
     if control is None:
         raise NotFound(f"There is no control {control_id}")
     return control
+
+
+def by_ids(session: Session, *, ids: Iterable[int]) -> dict[int, Control]:
+    """Controls by id in one query (those that exist)."""
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    found = session.exec(select(Control).where(col(Control.id).in_(wanted)))
+    return {control.id: control for control in found if control.id is not None}
 
 
 def parent_service_id(session: Session, control: Control) -> int | None:

@@ -293,6 +293,12 @@ def overdue_reviews(session: Session, *, today: date) -> list[Risk]:
     return list_risks(session, filters=RiskFilter(overdue_on=today), limit=10_000)
 
 
+def transferred_risks(session: Session) -> list[Risk]:
+    """The risks carried into business as usual when the implementation closed, in order."""
+    query = select(Risk).where(col(Risk.transferred_from_id).is_not(None))
+    return list(session.exec(query.order_by(col(Risk.number))))
+
+
 def open_controls_of(session: Session, risk: Risk) -> list[Control]:
     return [c for c in controls_of(session, risk) if c.is_open]
 
