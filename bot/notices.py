@@ -11,9 +11,12 @@ from sqlmodel import Session
 
 from bot.escape import BLOCKS_PER_MESSAGE, MESSAGE_TEXT, fit_blocks, truncate
 from bot.views import care as care_views
+from bot.views import checkpoints as checkpoint_views
+from bot.views import controls as control_views
+from bot.views import decisions as decision_views
 from bot.views import issues as issue_views
+from bot.views import phases as phase_views
 from bot.views import review as review_views
-from bot.views import risks as risk_views
 from bot.views.common import RenderedMessage
 from store.records.models import OutboxMessage
 from store.records.outbox import Notice, payload_of
@@ -33,7 +36,10 @@ def render_digest(session: Session, message: OutboxMessage) -> RenderedMessage:
 RENDERERS: dict[str, Renderer] = {
     Notice.DIGEST: render_digest,
     **issue_views.RENDERERS,
-    **risk_views.RENDERERS,
+    **checkpoint_views.RENDERERS,
+    **control_views.RENDERERS,
+    **decision_views.RENDERERS,
+    **phase_views.RENDERERS,
     **review_views.RENDERERS,
     **care_views.RENDERERS,
 }

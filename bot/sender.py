@@ -24,21 +24,18 @@ from urllib.error import URLError
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import Engine, update
-from sqlmodel import col
+from sqlalchemy import Engine
 
 from bot import notices
 from bot.views.common import RenderedMessage
 from store.infra.clock import Clock
 from store.infra.db import session_scope
 from store.records import outbox
-from store.records.models import OutboxMessage
-from store.records.outbox import Method
+from store.records.outbox import IN_FLIGHT, Method
 
 log = logging.getLogger("golive.outbox")
 
 METADATA_EVENT = "golive_outbox"
-IN_FLIGHT = "in flight"
 AMBIGUOUS = "ambiguous"
 NETWORK_ERRORS = (OSError, URLError, TimeoutError, http.client.HTTPException)
 
@@ -138,17 +135,8 @@ class OutboxSender:
         return sent
 
     def _claim(self, message_id: int, now: datetime) -> bool:
-        statement = (
-            update(OutboxMessage)
-            .where(
-                col(OutboxMessage.id) == message_id,
-                col(OutboxMessage.status) == outbox.PENDING,
-                col(OutboxMessage.next_attempt_at) <= now,
-            )
-            .values(next_attempt_at=now + self.lease, last_error=IN_FLIGHT)
-        )
         with session_scope(self.engine) as session:
-            return session.execute(statement).rowcount == 1  # type: ignore[attr-defined]
+            return outbox.claim(session, message_id=message_id, now=now, lease=self.lease)
 
     def _deliver(self, message_id: int, previous_error: str | None) -> bool:
         unsure = previous_error is not None and previous_error.startswith((IN_FLIGHT, AMBIGUOUS))
@@ -206,8 +194,7 @@ class OutboxSender:
 
     def _plan(self, message_id: int) -> _Plan:
         with session_scope(self.engine, write=False) as session:
-            message = session.get(OutboxMessage, message_id)
-            assert message is not None
+            message = outbox.message_by_id(session, message_id=message_id)
             related_key = message.target_key if message.method == Method.UPDATE else None
             related_key = related_key or message.thread_key
             channel, ts = message.channel, None
@@ -298,8 +285,7 @@ class OutboxSender:
 
     def _mark_sent(self, message_id: int, channel: str | None, ts: str | None) -> None:
         with session_scope(self.engine) as session:
-            message = session.get(OutboxMessage, message_id)
-            assert message is not None
+            message = outbox.message_by_id(session, message_id=message_id)
             outbox.mark_sent(session, message, channel=channel, ts=ts, now=self.clock.now())
 
     def _slack_failed(
@@ -340,8 +326,7 @@ class OutboxSender:
         if unsure:
             error = f"{AMBIGUOUS}: {error}"
         with session_scope(self.engine) as session:
-            message = session.get(OutboxMessage, message_id)
-            assert message is not None
+            message = outbox.message_by_id(session, message_id=message_id)
             if retry_in is None:
                 retry_in = backoff(message.attempts)
             outbox.defer(

@@ -15,7 +15,7 @@ from gunicorn.app.base import BaseApplication
 from gunicorn.arbiter import Arbiter
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from bot.after_ack import AfterAckPool
 from bot.app import create_app, make_client
@@ -24,7 +24,7 @@ from bot.processes import SchedulerProcess, die_with_parent
 from bot.sender import OutboxSender
 from bot.settings import Settings
 from store.infra.clock import Clock
-from store.infra.db import make_engine
+from store.infra.db import make_engine, ping
 
 log = logging.getLogger("golive.server")
 
@@ -56,8 +56,7 @@ M_ARENA_MAX = -8  # glibc's mallopt() parameter number for the arena limit
 
 def database_reachable(engine: Engine) -> bool:
     try:
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
+        ping(engine)
     except Exception as error:
         log.warning("health check: database unreachable (%s)", type(error).__name__)
         return False

@@ -8,12 +8,11 @@ from slack_bolt import App
 from sqlmodel import Session
 
 from bot.escape import safe
-from bot.views import risks as views
+from bot.views import checkpoints as views
 from commands.context import Deps, person_in
 from commands.slash import SlashContext
 from store.infra.errors import NotFound
-from store.records import checkpoints, risks
-from store.records.models import Control
+from store.records import checkpoints, controls, risks
 
 Json = dict[str, Any]
 
@@ -48,11 +47,8 @@ def report(deps: Deps, ctx: SlashContext, number: str | None) -> None:
             raise NotFound("No checkpoint has been opened yet")
         progress = checkpoints.progress(session, checkpoint)
         by_id = {c.id: c for p in progress for c in p.controls if c.id is not None}
-        for update in checkpoints.updates_at(session, checkpoint=checkpoint):
-            if update.control_id not in by_id:
-                control = session.get(Control, update.control_id)
-                if control is not None:
-                    by_id[update.control_id] = control
+        updated = {u.control_id for u in checkpoints.updates_at(session, checkpoint=checkpoint)}
+        by_id |= controls.by_ids(session, ids=updated - by_id.keys())
         return views.checkpoint_report(checkpoint, progress, controls_by_id=by_id)
 
     text, blocks = deps.read(build)

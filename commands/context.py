@@ -179,7 +179,7 @@ def name_learner(deps: Deps) -> Callable[..., None]:
 
 def person_in(session: Session, person: Person) -> Person:
     """The acting person attached to this session (they were loaded in another)."""
-    found = session.get(Person, person.id)
+    found = people.person_by_id(session, person_id=person.id)
     assert found is not None
     return found
 

@@ -18,8 +18,9 @@ from sqlmodel import Session
 
 from bot.forms import Form, FormErrors
 from bot.ids import ControlIds
-from bot.views import risks as views
-from bot.views.common import section
+from bot.views import controls as views
+from bot.views.checkpoints import checkpoint_message
+from bot.views.common import RenderedMessage, section
 from commands import home
 from commands.context import (
     Deps,
@@ -42,7 +43,7 @@ from commands.risks import (
 )
 from commands.slash import SlashContext
 from store.infra.errors import ValidationError
-from store.records import checkpoints, controls, risks, verification
+from store.records import checkpoints, controls, people, risks, verification
 from store.records.enums import ControlStatus
 from store.records.models import Checkpoint, Person
 from store.records.permissions import Action, require
@@ -130,19 +131,19 @@ def redraw(deps: Deps, client: WebClient, origin: Origin, person: Person) -> Non
     """Show the new status where the owner clicked: the checkpoint DM or the control message."""
     if origin.channel and origin.ts:
 
-        def build(session: Session) -> views.Rendered:
+        def build(session: Session) -> RenderedMessage:
             owner = person_in(session, person)
             if origin.checkpoint_id is not None:
                 checkpoint = checkpoints.get_checkpoint(session, origin.checkpoint_id)
-                return views.checkpoint_message(session, checkpoint=checkpoint, owner=owner)
+                return checkpoint_message(session, checkpoint=checkpoint, owner=owner)
             control = controls.get_control(session, origin.control_id)
             text, blocks = views.control_assigned_message(
                 control,
                 controls.risk_of(session, control),
-                session.get(Person, control.owner_id) if control.owner_id else None,
+                people.person_by_id(session, person_id=control.owner_id),
                 today=deps.now().date(),
             )
-            return views.RenderedMessage(text, blocks)
+            return RenderedMessage(text, blocks)
 
         shown = deps.read(build)
         try:
@@ -306,7 +307,7 @@ def open_assign(deps: Deps, client: WebClient, body: Json, control_id: str) -> N
             Action.ADD_CONTROL,
             service_id=controls.parent_service_id(session, control),
         )
-        owner = session.get(Person, control.owner_id) if control.owner_id else None
+        owner = people.person_by_id(session, person_id=control.owner_id)
         return views.control_assign_modal(control, owner=owner)
 
     open_view(client, body, deps.read(build))

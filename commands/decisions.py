@@ -11,7 +11,7 @@ from sqlmodel import Session
 from bot.escape import plain
 from bot.forms import Form, FormErrors
 from bot.ids import DecisionIds
-from bot.views import risks as views
+from bot.views import decisions as views
 from commands.context import Deps, actor_in, chosen_in, guarded, name_learner, person_in
 from commands.risks import ack_only, acting, action_value, done, open_view, submit_error
 from commands.slash import SlashContext

@@ -83,9 +83,8 @@ def refresh_around_issue(deps: Deps, client: WebClient, ref: str, *, actor: str)
             issue = issues.get_issue(session, ref)
         except DomainError:
             return []
-        ids = {issue.owner_id, issue.reporter_id} - {None}
-        found = [session.get(Person, person_id) for person_id in ids]
-        return [p.slack_user_id for p in found if p is not None]
+        found = people.by_ids(session, ids={issue.owner_id, issue.reporter_id})
+        return [found[person_id].slack_user_id for person_id in sorted(found)]
 
     for user_id in dict.fromkeys([actor, *deps.read(people_of)]):
         refresh(deps, client, user_id)

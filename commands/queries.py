@@ -18,7 +18,7 @@ from commands.waves import side_by_side
 from store.infra.errors import NotFound
 from store.records import controls, issues, people
 from store.records.enums import IssueCategory, IssueStatus, Urgency
-from store.records.models import Issue, Person
+from store.records.models import Issue
 from store.records.permissions import Action, allowed
 
 Json = dict[str, Any]
@@ -111,7 +111,7 @@ def show_status(ctx: SlashContext) -> None:
 
 def issue_detail(session: Session, ref: str, viewer_id: int | None) -> tuple[str, list[Block]]:
     view = views.load(session, ref)
-    viewer = None if viewer_id is None else session.get(Person, viewer_id)
+    viewer = people.person_by_id(session, person_id=viewer_id)
     may_triage = viewer is not None and allowed(
         session, viewer, Action.TRIAGE_ISSUE, service_id=view.issue.service_id
     )

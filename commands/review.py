@@ -30,7 +30,7 @@ from commands.context import (
     tell,
 )
 from commands.slash import SlashContext
-from store.records import review
+from store.records import people, review
 from store.records.models import Effectiveness, Person
 from store.records.permissions import Action, require
 from store.records.risks import controls_of, get_risk, require_reader
@@ -121,7 +121,7 @@ def transfer_view(deps: Deps, person: Person, ref: str) -> Json:
             Action.TRANSFER_RISK,
             service_id=risk.service_id,
         )
-        owner = session.get(Person, risk.owner_id) if risk.owner_id else None
+        owner = people.person_by_id(session, person_id=risk.owner_id)
         return views.transfer_modal(
             risk,
             owner_slack_id=owner.slack_user_id if owner else None,

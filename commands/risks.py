@@ -33,7 +33,7 @@ from commands.slash import SlashContext
 from store.infra.errors import ValidationError
 from store.records import decisions, people, risks
 from store.records.enums import Band, RiskCategory, RiskScope, RiskStatus
-from store.records.models import Person, Service
+from store.records.models import Person
 from store.records.permissions import Action, require
 
 Json = dict[str, Any]
@@ -190,7 +190,7 @@ def open_edit(deps: Deps, client: WebClient, body: Json, ref: str) -> None:
     def build(session: Session) -> Json:
         risk = risks.get_risk(session, ref)
         require(session, person_in(session, person), Action.RECORD_RISK, service_id=risk.service_id)
-        owner = session.get(Person, risk.owner_id) if risk.owner_id else None
+        owner = people.person_by_id(session, person_id=risk.owner_id)
         return views.risk_edit_modal(risk, owner=owner)
 
     open_view(client, body, deps.read(build))
@@ -273,7 +273,7 @@ def detail(deps: Deps, person: Person, ref: str) -> tuple[str, list[Json]]:
         return views.risk_detail(
             views.RiskDetail(
                 risk=risk,
-                service=session.get(Service, risk.service_id) if risk.service_id else None,
+                service=people.service_by_id(session, service_id=risk.service_id),
                 assessments=history,
                 controls=found,
                 decisions=decided,

@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from bot.forms import Form, FormErrors, flatten
 from bot.ids import ScoreIds
-from bot.views import risks as views
+from bot.views import scoring as views
 from commands.context import Deps, guarded, person_in
 from commands.risks import ack_only, acting, action_value, done, open_view, submit_error
 from commands.slash import SlashContext

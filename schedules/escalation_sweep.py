@@ -11,7 +11,7 @@ from collections import defaultdict
 from datetime import timedelta
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from schedules.cadence import Job, ScheduleSettings, channel_for_job, escalation_hours
 from schedules.care import escalate_slipped_controls
@@ -20,9 +20,9 @@ from schedules.digests import DECISION_OPEN_ACTION, Window
 from schedules.handover import run_handover
 from schedules.reminders import KIND_LABELS
 from schedules.render import Rendered, render
-from store.records import escalations, outbox
+from store.records import escalations, outbox, people
 from store.records.escalations import BOARD, MANAGER, BoardItem
-from store.records.models import Escalation, Person
+from store.records.models import Escalation
 from store.records.outbox import Method, Notice
 from store.records.reminders import (
     ItemKind,
@@ -69,12 +69,7 @@ def escalate_to_managers(session: Session, window: Window, settings: ScheduleSet
         (str(item.kind), item.id): (owner_id, item)
         for owner_id, item in overdue_items(session, today=window.today)
     }
-    people = {
-        person.id: person
-        for person in session.exec(
-            select(Person).where(col(Person.id).in_({row.person_id for row in quiet}))
-        )
-    }
+    owners = people.by_ids(session, ids={row.person_id for row in quiet})
     raised: list[tuple[Unacknowledged, OverdueItem]] = []
     for row in quiet:
         current = still_overdue.get((str(row.kind), row.item_id))
@@ -95,7 +90,7 @@ def escalate_to_managers(session: Session, window: Window, settings: ScheduleSet
         if key in recorded:
             continue
         recorded.add(key)
-        owner = people[row.person_id]
+        owner = owners[row.person_id]
         rows.append(
             escalations.escalation_row(
                 key=key,

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from schedules.cadence import (
     DIGESTS,
@@ -30,8 +30,7 @@ from schedules.reminders import run_reminders
 from schedules.render import Rendered
 from schedules.retention import run_retention
 from store.infra.db import session_scope
-from store.infra.inserts import insert_if_absent
-from store.records.models import JobRun
+from store.records import job_runs
 from store.records.phases import current_phase, phase_at
 
 JobFunction = Callable[[Session, Window, ScheduleSettings], str]
@@ -87,19 +86,10 @@ def run_job(name: str, *, engine: Engine, settings: ScheduleSettings, at: dateti
                     f"{label}: not run; the project is in {window.phase.label.lower()} "
                     f"and this job runs in {phases_text(job)}"
                 )
-            claimed = insert_if_absent(
-                session,
-                JobRun,
-                {"job": str(job), "period": window.period, "ran_at": at, "summary": ""},
-            )
-            if not claimed:
+            if not job_runs.claim(session, job=str(job), period=window.period, now=at):
                 return f"{label}: already done"
             summary = function(session, window, settings)
-            run = session.exec(
-                select(JobRun).where(JobRun.job == str(job), JobRun.period == window.period)
-            ).one()
-            run.summary = summary[:500]
-            session.add(run)
+            job_runs.record_summary(session, job=str(job), period=window.period, summary=summary)
     except NotRun as reason:
         return f"{job}: not run; {reason}"
     return f"{label}: {summary}"

@@ -8,7 +8,11 @@ import pytest
 
 from bot.escape import MODAL_TITLE, OPTION_TEXT, SECTION_TEXT
 from bot.ids import ControlIds, DecisionIds, RiskIds, ScoreIds
-from bot.views import risks as views
+from bot.views import checkpoints as checkpoint_views
+from bot.views import controls as control_views
+from bot.views import decisions as decision_views
+from bot.views import risks as risk_views
+from bot.views import scoring as scoring_views
 from store.records.checkpoints import OwnerProgress
 from store.records.enums import (
     ControlStatus,
@@ -85,11 +89,11 @@ def all_text(blocks: list[dict]) -> list[str]:
     ],
 )
 def test_score_text_gives_the_score_and_the_band(likelihood, impact, words) -> None:
-    assert views.score_text(likelihood, impact).endswith(words)
+    assert scoring_views.score_text(likelihood, impact).endswith(words)
 
 
 def test_score_modal_offers_each_rating_with_its_nhs_words_within_limits() -> None:
-    modal = views.score_modal(
+    modal = scoring_views.score_modal(
         a_risk(likelihood=None, impact=None, title=LONG[:200]),
         likelihood=None,
         impact=None,
@@ -110,8 +114,8 @@ def test_score_modal_offers_each_rating_with_its_nhs_words_within_limits() -> No
 
 def test_a_long_register_is_capped_with_how_many_more() -> None:
     many = [a_risk(n) for n in range(1, 61)]
-    text, blocks = views.risk_list(
-        many[: views.LIST_LIMIT],
+    text, blocks = risk_views.risk_list(
+        many[: risk_views.LIST_LIMIT],
         total=60,
         people={1: OWNER},
         services={},
@@ -124,7 +128,7 @@ def test_a_long_register_is_capped_with_how_many_more() -> None:
 
 
 def test_an_empty_filter_says_so() -> None:
-    text, blocks = views.risk_list(
+    text, blocks = risk_views.risk_list(
         [], total=0, people={}, services={}, today=TODAY, described="band:extreme"
     )
     assert text == "No risks match band:extreme."
@@ -154,8 +158,8 @@ def test_risk_detail_escapes_typed_text_and_keeps_every_limit() -> None:
         )
         for i in range(1, 8)
     ]
-    text, blocks = views.risk_detail(
-        views.RiskDetail(
+    text, blocks = risk_views.risk_detail(
+        risk_views.RiskDetail(
             risk=risk,
             service=Service(id=2, key="oakwood", name="Oakwood <House>", created_at=NOW),
             assessments=[],
@@ -181,16 +185,16 @@ def test_risk_detail_escapes_typed_text_and_keeps_every_limit() -> None:
 
 
 def test_control_buttons_carry_the_checkpoint_and_closed_controls_have_none() -> None:
-    open_one = views.control_blocks(a_control(7), None, OWNER, checkpoint_id=2)
+    open_one = control_views.control_blocks(a_control(7), None, OWNER, checkpoint_id=2)
     assert [e["value"] for e in open_one[1]["elements"]] == ["7:2"] * 3
-    done = views.control_blocks(a_control(8, status=ControlStatus.COMPLETE), None, OWNER)
+    done = control_views.control_blocks(a_control(8, status=ControlStatus.COMPLETE), None, OWNER)
     assert [b["type"] for b in done] == ["section"]
 
 
 def test_checkpoint_message_is_capped_for_an_owner_with_many_controls() -> None:
     checkpoint = Checkpoint(id=4, name="Wave <2>", opened_at=NOW)
     items = [(a_control(i), a_risk(i)) for i in range(1, 40)]
-    text, blocks = views.checkpoint_request(checkpoint, items, owner=OWNER)
+    text, blocks = checkpoint_views.checkpoint_request(checkpoint, items, owner=OWNER)
     assert text.startswith("Checkpoint: Wave <2>.")
     assert "Wave &lt;2&gt;" in blocks[0]["text"]["text"]
     assert len(blocks) <= 50
@@ -212,7 +216,7 @@ def test_checkpoint_report_packs_many_changes_under_the_section_limit() -> None:
         for c in controls
     ]
     progress = [OwnerProgress(owner=OWNER, controls=controls, updates=updates)]
-    text, blocks = views.checkpoint_report(
+    text, blocks = checkpoint_views.checkpoint_report(
         checkpoint, progress, controls_by_id={c.id: c for c in controls}
     )
     assert text == "Checkpoint Wave 2: 1 updated, 0 not yet"
@@ -224,21 +228,25 @@ def test_checkpoint_report_packs_many_changes_under_the_section_limit() -> None:
 def test_modals_keep_titles_short_and_ids_where_listeners_find_them() -> None:
     risk = a_risk(123)
     for modal, callback in (
-        (views.risk_edit_modal(risk, owner=OWNER), RiskIds.EDIT_VIEW),
-        (views.risk_status_modal(risk), RiskIds.STATUS_VIEW),
-        (views.control_add_modal(risk), ControlIds.ADD_VIEW),
-        (views.control_assign_modal(a_control(5), owner=None), ControlIds.ASSIGN_VIEW),
-        (views.decision_modal("GL-0042", LONG), DecisionIds.VIEW),
+        (risk_views.risk_edit_modal(risk, owner=OWNER), RiskIds.EDIT_VIEW),
+        (risk_views.risk_status_modal(risk), RiskIds.STATUS_VIEW),
+        (control_views.control_add_modal(risk), ControlIds.ADD_VIEW),
+        (control_views.control_assign_modal(a_control(5), owner=None), ControlIds.ASSIGN_VIEW),
+        (decision_views.decision_modal("GL-0042", LONG), DecisionIds.VIEW),
         (
-            views.control_update_modal(a_control(5), status=ControlStatus.DELAYED, checkpoint_id=3),
+            control_views.control_update_modal(
+                a_control(5), status=ControlStatus.DELAYED, checkpoint_id=3
+            ),
             ControlIds.UPDATE_VIEW,
         ),
     ):
         assert modal["callback_id"] == callback
         assert len(modal["title"]["text"]) <= MODAL_TITLE
         assert len(modal["blocks"]) <= 100
-    update = views.control_update_modal(a_control(5), status=ControlStatus.DELAYED, checkpoint_id=3)
+    update = control_views.control_update_modal(
+        a_control(5), status=ControlStatus.DELAYED, checkpoint_id=3
+    )
     assert update["private_metadata"] == "5:3"
     status = next(b for b in update["blocks"] if b.get("block_id") == ControlIds.STATUS)
     assert status["element"]["initial_option"]["value"] == "delayed"
-    assert views.decision_modal("GL-0042", "x")["private_metadata"] == "GL-0042"
+    assert decision_views.decision_modal("GL-0042", "x")["private_metadata"] == "GL-0042"

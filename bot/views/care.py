@@ -21,9 +21,9 @@ from bot.views.common import (
     text_input,
 )
 from schedules.continuity import render_fallback
-from store.records import issues
+from store.records import issues, people
 from store.records.continuity import FALLBACK_NOTICE
-from store.records.models import OutboxMessage, Service
+from store.records.models import OutboxMessage
 from store.records.outbox import payload_of
 from store.records.waves import ServiceComparison
 
@@ -37,7 +37,7 @@ def use_fallback_dir(directory: str | Path | None) -> None:
 
 def render_fallback_notice(session: Session, message: OutboxMessage) -> RenderedMessage:
     issue = issues.get_issue(session, message.subject or "")
-    service = session.get(Service, issue.service_id)
+    service = people.service_by_id(session, service_id=issue.service_id)
     category = str(payload_of(message).get("category") or issue.category)
     rendered = render_fallback(
         category,

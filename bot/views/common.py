@@ -4,6 +4,7 @@ from datetime import date, datetime
 from typing import Any
 
 from bot.escape import (
+    BLOCKS_PER_VIEW,
     BUTTON_TEXT,
     ID_MAX,
     INPUT_MAX,
@@ -11,12 +12,14 @@ from bot.escape import (
     OPTION_TEXT,
     PRIVATE_METADATA,
     SECTION_TEXT,
+    fit_blocks,
     plain,
     safe,
     truncate,
 )
 from bot.ids import Common
 from store.records.enums import Labelled
+from store.records.models import Person
 
 Block = dict[str, Any]
 
@@ -203,6 +206,26 @@ def modal(
     return view
 
 
+def form_modal(
+    callback_id: str,
+    title: str,
+    blocks: list[Block],
+    *,
+    submit: str | None = "Save",
+    metadata: str = "",
+) -> Block:
+    """A form cut to Slack's block limit, with Cancel beside its submit button (Close when
+    there is nothing to submit)."""
+    return modal(
+        callback_id,
+        title,
+        fit_blocks(blocks, BLOCKS_PER_VIEW),
+        submit=submit,
+        close="Cancel" if submit else "Close",
+        private_metadata=metadata,
+    )
+
+
 def notice_modal(title: str, text: str) -> Block:
     """A modal that only tells the person something: a refusal, or what went wrong."""
     return modal(Common.NOTICE_MODAL, title, [section(text)], submit=None, close="OK")
@@ -210,6 +233,15 @@ def notice_modal(title: str, text: str) -> Block:
 
 def user_mention(slack_user_id: str | None) -> str:
     return f"<@{slack_user_id}>" if slack_user_id else "nobody yet"
+
+
+def slack_id(person: Person | None) -> str | None:
+    return None if person is None else person.slack_user_id
+
+
+def mention(person: Person | None) -> str:
+    """A person as Slack shows them; the id is ours, never typed text."""
+    return user_mention(slack_id(person))
 
 
 def when(moment: datetime | None) -> str:

@@ -18,8 +18,8 @@ from bot.views.common import (
     unique_block_ids,
     when,
 )
+from bot.views.controls import control_buttons
 from bot.views.issues import issue_line, triage_buttons
-from bot.views.risks import control_buttons
 from store.records.models import Control, Issue
 
 PER_LIST = 8

@@ -37,6 +37,7 @@ from bot.views.common import (
 )
 from bot.views.common import day as show_day
 from store.records import issues as store_issues
+from store.records import people
 from store.records.enums import (
     OPEN_ISSUE_STATUSES,
     Impact,
@@ -86,14 +87,14 @@ def load(session: Session, ref: str) -> IssueView:
     issue = store_issues.get_issue(session, ref)
     controls = store_issues.immediate_controls(session, issue)
     owner_ids = {c.owner_id for c in controls if c.owner_id is not None}
-    control_owners = {pid: p for pid in owner_ids if (p := session.get(Person, pid)) is not None}
+    named = people.by_ids(session, ids={issue.reporter_id, issue.owner_id, *owner_ids})
     return IssueView(
         issue=issue,
-        service=session.get(Service, issue.service_id),
-        reporter=session.get(Person, issue.reporter_id),
-        owner=session.get(Person, issue.owner_id) if issue.owner_id else None,
+        service=people.service_by_id(session, service_id=issue.service_id),
+        reporter=named.get(issue.reporter_id),
+        owner=named.get(issue.owner_id) if issue.owner_id else None,
         controls=controls,
-        control_owners=control_owners,
+        control_owners={pid: named[pid] for pid in owner_ids if pid in named},
     )
 
 

@@ -8,7 +8,7 @@ everything a person typed goes through bot.escape, and every list is capped to S
 from collections.abc import Callable
 from datetime import date
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from bot.escape import BLOCKS_PER_MESSAGE, BLOCKS_PER_VIEW, and_more, cap_items, safe
 from bot.ids import ReviewIds
@@ -34,18 +34,17 @@ from bot.views.common import (
     when,
 )
 from store.infra.errors import NotFound
-from store.records import review
+from store.records import people, review
 from store.records.models import (
     Control,
     Effectiveness,
     FollowUpAudit,
     OutboxMessage,
-    Person,
     PostImplementationReview,
     Risk,
-    Service,
 )
 from store.records.review import Blocker, ReviewNotice
+from store.records.risks import transferred_risks
 from store.records.scoring import band_for
 
 VERDICT_BUTTONS = {
@@ -323,14 +322,14 @@ def verdict_request(
 
 def render_verdict_request(session: Session, message: OutboxMessage) -> RenderedMessage:
     review_id, service_id = review.parse_verdict_subject(message.subject or "")
-    current = session.get(PostImplementationReview, review_id)
+    current = review.review_by_id(session, review_id=review_id)
     if current is None:
         raise NotFound(f"There is no review {review_id}")
     if service_id is None:
         scope = "the whole organisation"
         risks = review.pre_implementation_risks(session, organisation=True)
     else:
-        service = session.get(Service, service_id)
+        service = people.service_by_id(session, service_id=service_id)
         scope = service.name if service else "your service"
         risks = review.pre_implementation_risks(session, service_id=service_id)
     given = {k: v.verdict for k, v in review.verdicts(session, current).items()}
@@ -339,13 +338,11 @@ def render_verdict_request(session: Session, message: OutboxMessage) -> Rendered
 
 
 def render_project_closed(session: Session, message: OutboxMessage) -> RenderedMessage:
-    current = session.get(PostImplementationReview, int(message.subject or 0))
+    current = review.review_by_id(session, review_id=int(message.subject or 0))
     if current is None or current.closed_at is None:
         raise NotFound(f"There is no closed review {message.subject}")
-    closer = session.get(Person, current.closed_by_id) if current.closed_by_id else None
-    transferred = session.exec(
-        select(Risk).where(col(Risk.transferred_from_id).is_not(None)).order_by(col(Risk.number))
-    ).all()
+    closer = people.person_by_id(session, person_id=current.closed_by_id)
+    transferred = transferred_risks(session)
     text = "The implementation is closed"
     lines = [
         f":lock: *The implementation is closed* ({when(current.closed_at)}) by "
@@ -353,7 +350,7 @@ def render_project_closed(session: Session, message: OutboxMessage) -> RenderedM
     ]
     if current.closure_note:
         lines.append(f">{safe(current.closure_note, 1000)}")
-    shown, hidden = cap_items(list(transferred), LISTED)
+    shown, hidden = cap_items(transferred, LISTED)
     if shown:
         lines.append("*Carried into business as usual:*")
         lines.extend(f"• {_risk_line(r)}" for r in shown)

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, event, make_url
+from sqlalchemy import Engine, event, make_url, text
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, create_engine
@@ -98,6 +98,12 @@ def _configure_sqlite(engine: Engine, *, wal: bool) -> None:
         # snapshot consistent); a writer takes the lock at once.
         read_only = connection.get_execution_options().get(READ_ONLY, False)
         connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+def ping(engine: Engine) -> None:
+    """Ask the database for nothing, as a health check does: raises if it cannot answer."""
+    with engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
 
 
 @contextmanager

@@ -17,11 +17,9 @@ from store.infra.errors import PermissionDenied, ValidationError
 from store.records import audit
 from store.records.actors import Actor
 from store.records.enums import (
-    OPEN_CONTROL_STATUSES,
     OPEN_ISSUE_STATUSES,
     ControlStatus,
     Impact,
-    RiskStatus,
     Urgency,
     Workaround,
 )
@@ -39,8 +37,6 @@ from store.records.models import (
 from store.records.permissions import Action, allowed
 from store.records.quiet import parse_clock
 from store.records.scoring import band_for
-
-OPEN_RISKS = (RiskStatus.OPEN, RiskStatus.ESCALATED)
 
 
 @dataclass(frozen=True)
@@ -86,7 +82,7 @@ def rescores_due(session: Session, *, today: date) -> list[RescoreDue]:
         .join(Control, col(Control.id) == ControlUpdate.control_id)
         .join(Risk, col(Risk.id) == Control.risk_id)
         .where(col(ControlUpdate.new_status) == ControlStatus.INEFFECTIVE)
-        .where(col(Risk.status).in_(list(OPEN_RISKS)))
+        .where(Risk.is_open)
         .subquery()
     )
     rescored = (
@@ -103,6 +99,7 @@ def rescores_due(session: Session, *, today: date) -> list[RescoreDue]:
             col(Risk.title),
             col(Risk.score),
             col(Risk.review_date),
+            Risk.is_review_overdue(today),
             col(Control.id),
             col(Control.description),
             col(ControlUpdate.note),
@@ -124,10 +121,10 @@ def rescores_due(session: Session, *, today: date) -> list[RescoreDue]:
             control=description,
             note=note,
             marked_at=marked_at,
-            review_by=review_date,
-            overdue=review_date is not None and review_date < today,
+            review_by=review_by,
+            overdue=overdue,
         )
-        for number, title, score, review_date, control_id, description, note, marked_at in (
+        for number, title, score, review_by, overdue, control_id, description, note, marked_at in (
             session.execute(query)
         )
     ]
@@ -262,7 +259,7 @@ def handover_facts(session: Session, *, service_id: int, today: date) -> Handove
             select(Control, Person.name)
             .join(Person, col(Person.id) == Control.owner_id, isouter=True)
             .where(col(Control.issue_id).in_(list(open_refs)))
-            .where(col(Control.status).in_(list(OPEN_CONTROL_STATUSES)))
+            .where(Control.is_open)
             .order_by(col(Control.id))
         )
         for control, owner in controls:
@@ -274,7 +271,7 @@ def handover_facts(session: Session, *, service_id: int, today: date) -> Handove
                     issue_ref=open_refs[control.issue_id],
                     owner=owner,
                     review=control.due_date,
-                    overdue=control.due_date is not None and control.due_date < today,
+                    overdue=control.is_overdue(today),
                 )
             )
     return HandoverFacts(urgent=urgent, controls=in_force)

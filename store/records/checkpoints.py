@@ -8,7 +8,6 @@ from sqlmodel import Session, col, select
 from store.infra.errors import NotFound
 from store.records import audit, outbox
 from store.records.actors import Actor, actor_id
-from store.records.enums import OPEN_CONTROL_STATUSES
 from store.records.models import Checkpoint, Control, ControlUpdate, Person
 from store.records.outbox import Method, Notice
 from store.records.permissions import Action, require
@@ -55,7 +54,7 @@ def owners_with_open_controls(session: Session) -> list[Person]:
         select(Person)
         .join(Control, col(Control.owner_id) == Person.id)
         .where(col(Control.risk_id).is_not(None))
-        .where(col(Control.status).in_(list(OPEN_CONTROL_STATUSES)))
+        .where(Control.is_open)
         .distinct()
         .order_by(col(Person.id))
     )
@@ -81,7 +80,7 @@ def progress(session: Session, checkpoint: Checkpoint) -> list[OwnerProgress]:
             select(Control)
             .where(col(Control.risk_id).is_not(None), col(Control.owner_id).is_not(None))
             .where(
-                col(Control.status).in_(list(OPEN_CONTROL_STATUSES))
+                Control.is_open
                 | col(Control.id).in_(
                     select(ControlUpdate.control_id).where(
                         ControlUpdate.checkpoint_id == checkpoint.id
@@ -118,7 +117,7 @@ def controls_for(session: Session, *, checkpoint: Checkpoint, person: Person) ->
     query = (
         select(Control)
         .where(Control.owner_id == person.id, col(Control.risk_id).is_not(None))
-        .where(col(Control.status).in_(list(OPEN_CONTROL_STATUSES)) | col(Control.id).in_(updated))
+        .where(Control.is_open | col(Control.id).in_(updated))
         .order_by(col(Control.risk_id), col(Control.id))
     )
     return list(session.exec(query))

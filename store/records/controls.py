@@ -1,5 +1,6 @@
 """Controls on risks and issues, and the status updates owners record after each checkpoint."""
 
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, func
@@ -9,7 +10,7 @@ from sqlmodel import Session, col, select
 from store.infra.errors import DomainError, NotFound, ValidationError
 from store.records import audit, outbox, verification
 from store.records.actors import Actor, actor_id
-from store.records.enums import OPEN_CONTROL_STATUSES, ControlStatus
+from store.records.enums import ControlStatus
 from store.records.models import (
     Checkpoint,
     Control,
@@ -33,6 +34,15 @@ def get_control(session: Session, control_id: int | str) -> Control:
     if control is None:
         raise NotFound(f"There is no control {control_id}")
     return control
+
+
+def by_ids(session: Session, *, ids: Iterable[int]) -> dict[int, Control]:
+    """Controls by id in one query (those that exist)."""
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    found = session.exec(select(Control).where(col(Control.id).in_(wanted)))
+    return {control.id: control for control in found if control.id is not None}
 
 
 def parent_service_id(session: Session, control: Control) -> int | None:
@@ -261,8 +271,7 @@ def can_update(session: Session, actor: Actor, control: Control) -> bool:
 def overdue_controls(session: Session, *, today: date) -> list[Control]:
     query = (
         select(Control)
-        .where(col(Control.status).in_(list(OPEN_CONTROL_STATUSES)))
-        .where(col(Control.due_date) < today)
+        .where(Control.is_overdue(today))
         .order_by(col(Control.due_date), col(Control.id))
     )
     return list(session.exec(query))
@@ -271,7 +280,7 @@ def overdue_controls(session: Session, *, today: date) -> list[Control]:
 def controls_owned_by(session: Session, person: Person, *, open_only: bool = True) -> list[Control]:
     query = select(Control).where(Control.owner_id == person.id)
     if open_only:
-        query = query.where(col(Control.status).in_(list(OPEN_CONTROL_STATUSES)))
+        query = query.where(Control.is_open)
     return list(session.exec(query.order_by(col(Control.due_date), col(Control.id))))
 
 
@@ -318,11 +327,7 @@ def risk_of(session: Session, control: Control) -> Risk | None:
 
 
 def _overdue_controls_of(owner_id: int, today: date) -> ColumnElement[bool]:
-    return and_(
-        col(Control.owner_id) == owner_id,
-        col(Control.status).in_(list(OPEN_CONTROL_STATUSES)),
-        col(Control.due_date) < today,
-    )
+    return and_(col(Control.owner_id) == owner_id, Control.is_overdue(today))
 
 
 def overdue_controls_of(

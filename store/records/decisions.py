@@ -5,7 +5,7 @@ from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
-from store.infra.errors import ValidationError
+from store.infra.errors import NotFound, ValidationError
 from store.records import audit, outbox
 from store.records.actors import Actor, actor_id
 from store.records.channels import channel_for
@@ -70,6 +70,22 @@ def record_decision(
             if route:
                 risk.escalation_route = route
     return decision
+
+
+def decision_by_id(session: Session, *, decision_id: int) -> Decision | None:
+    return session.get(Decision, decision_id)
+
+
+def subject_of(session: Session, *, decision: Decision) -> Risk | Issue:
+    """What the board decided about: its risk, or else its issue."""
+    if decision.risk_id is not None:
+        risk = session.get(Risk, decision.risk_id)
+        if risk is not None:
+            return risk
+    issue = session.get(Issue, decision.issue_id) if decision.issue_id is not None else None
+    if issue is None:
+        raise NotFound(f"Decision {decision.id} is about nothing golive knows")
+    return issue
 
 
 def decisions_on(

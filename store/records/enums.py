@@ -144,6 +144,9 @@ class RiskStatus(Labelled):
     TRANSFERRED = "transferred"
 
 
+OPEN_RISK_STATUSES = frozenset({RiskStatus.OPEN, RiskStatus.ESCALATED})
+
+
 class ControlStatus(Labelled):
     PLANNED = "planned"
     IN_PROGRESS = "in_progress"

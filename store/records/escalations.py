@@ -17,7 +17,8 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from store.infra.inserts import insert_if_absent, insert_many_if_absent, present_keys
-from store.records.enums import OPEN_ISSUE_STATUSES, Impact, RiskStatus, Role, Urgency
+from store.records.control_lines import ControlLine, controls_by
+from store.records.enums import OPEN_ISSUE_STATUSES, Impact, Role, Urgency
 from store.records.models import (
     Control,
     Decision,
@@ -29,12 +30,10 @@ from store.records.models import (
     Service,
 )
 from store.records.people import holders, holders_by_service
-from store.records.scoring import band_for
-from store.reports.digest_facts import HIGH_SCORE, ControlLine, controls_by
+from store.records.scoring import HIGH_SCORE, band_for
 
 MANAGER = "manager"
 BOARD = "board"
-OPEN_RISK_STATUSES = (RiskStatus.OPEN, RiskStatus.ESCALATED)
 
 
 def escalation_row(
@@ -218,9 +217,7 @@ def risk_items(
         .order_by(col(Risk.number))
     )
     if ids is None:
-        query = query.where(
-            col(Risk.status).in_(list(OPEN_RISK_STATUSES)), col(Risk.score) >= HIGH_SCORE
-        )
+        query = query.where(Risk.is_open, col(Risk.score) >= HIGH_SCORE)
     else:
         query = query.where(col(Risk.id).in_(ids))
     rows = list(session.exec(query))
@@ -235,7 +232,7 @@ def risk_items(
         assert risk.id is not None
         score = risk.score or 0
         band = band_for(score).label.lower() if score else "unscored"
-        resolved = risk.status not in OPEN_RISK_STATUSES or score < HIGH_SCORE
+        resolved = not risk.is_open or score < HIGH_SCORE
         items.append(
             BoardItem(
                 kind="risk",

@@ -6,20 +6,26 @@ Derived values are never stored where they could drift: a risk's score is a gene
 
 from datetime import date, datetime
 
+from pydantic import ConfigDict
 from sqlalchemy import (
     CheckConstraint,
     Column,
+    ColumnElement,
     Computed,
     Index,
     Integer,
     Text,
     UniqueConstraint,
+    and_,
     func,
 )
-from sqlmodel import Field, SQLModel
+from sqlalchemy.ext.hybrid import hybrid_method, hybrid_property
+from sqlmodel import Field, SQLModel, col
 
 from store.infra.types import EnumText, UTCDateTime
 from store.records.enums import (
+    OPEN_CONTROL_STATUSES,
+    OPEN_RISK_STATUSES,
     ChannelPurpose,
     ControlStatus,
     DecisionKind,
@@ -71,6 +77,12 @@ def _when(*, nullable: bool = False, index: bool = False) -> datetime:
 
 def _person(*, nullable: bool = True, index: bool = False) -> int:
     return Field(default=None, foreign_key="person.id", nullable=nullable, index=index)
+
+
+# A record whose rules (open, overdue) are SQLAlchemy hybrids, one definition read as Python on
+# a record and as SQL on its class, so a list, a count and a view never disagree; pydantic is
+# told to leave the hybrids alone rather than take them for fields.
+WITH_RULES = ConfigDict(ignored_types=(hybrid_property, hybrid_method))
 
 
 class Service(SQLModel, table=True):
@@ -198,9 +210,32 @@ class Risk(SQLModel, table=True):
     created_at: datetime = _when()
     updated_at: datetime = _when()
 
+    model_config = WITH_RULES
+
     @property
     def ref(self) -> str:
         return risk_ref(self.number)
+
+    @hybrid_property
+    def is_open(self) -> bool:
+        """Open or escalated: still on the register's books (closed and transferred are not)."""
+        return self.status in OPEN_RISK_STATUSES
+
+    @is_open.inplace.expression
+    @classmethod
+    def _is_open_in_sql(cls) -> ColumnElement[bool]:
+        return col(cls.status).in_(sorted(OPEN_RISK_STATUSES))
+
+    @hybrid_method
+    def is_review_overdue(self, today: date) -> bool:
+        """Its review date is before ``today``, whatever its status: the register shows a
+        closed risk's last review date late too, and lists of work to do add ``is_open``."""
+        return self.review_date is not None and self.review_date < today
+
+    @is_review_overdue.inplace.expression
+    @classmethod
+    def _is_review_overdue_in_sql(cls, today: date) -> ColumnElement[bool]:
+        return and_(col(cls.review_date).is_not(None), col(cls.review_date) < today)
 
 
 class RiskAssessment(SQLModel, table=True):
@@ -241,9 +276,32 @@ class Control(SQLModel, table=True):
     created_at: datetime = _when()
     updated_at: datetime = _when()
 
+    model_config = WITH_RULES
+
     @property
     def ref(self) -> str:
         return control_ref(self.id)
+
+    @hybrid_property
+    def is_open(self) -> bool:
+        """Planned, in progress or delayed: work still to do (complete and ineffective are
+        not)."""
+        return self.status in OPEN_CONTROL_STATUSES
+
+    @is_open.inplace.expression
+    @classmethod
+    def _is_open_in_sql(cls) -> ColumnElement[bool]:
+        return col(cls.status).in_(sorted(OPEN_CONTROL_STATUSES))
+
+    @hybrid_method
+    def is_overdue(self, today: date) -> bool:
+        """Open, with its due date before ``today``."""
+        return self.is_open and self.due_date is not None and self.due_date < today
+
+    @is_overdue.inplace.expression
+    @classmethod
+    def _is_overdue_in_sql(cls, today: date) -> ColumnElement[bool]:
+        return and_(cls.is_open, col(cls.due_date).is_not(None), col(cls.due_date) < today)
 
 
 class ControlUpdate(SQLModel, table=True):

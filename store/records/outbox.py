@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from store.infra.inserts import insert_if_absent, insert_many_if_absent, present_keys
@@ -41,6 +42,9 @@ class Notice(StrEnum):
 PENDING = "pending"
 SENT = "sent"
 DEAD = "dead"
+# The last error of a message claimed for an attempt that has not ended: should the attempt
+# die half-way, the next one knows it may have posted.
+IN_FLIGHT = "in flight"
 
 
 def enqueue(
@@ -94,6 +98,29 @@ def due(session: Session, *, now: datetime, limit: int = 50) -> list[OutboxMessa
         .limit(limit)
     )
     return list(session.exec(query))
+
+
+def claim(session: Session, *, message_id: int, now: datetime, lease: timedelta) -> bool:
+    """Take a due message for one attempt: an UPDATE only one sender can win, which marks it
+    in flight and pushes its next attempt out by ``lease``. False if another sender has it,
+    or it is no longer due."""
+    statement = (
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.id) == message_id,
+            col(OutboxMessage.status) == PENDING,
+            col(OutboxMessage.next_attempt_at) <= now,
+        )
+        .values(next_attempt_at=now + lease, last_error=IN_FLIGHT)
+    )
+    return session.execute(statement).rowcount == 1  # type: ignore[attr-defined]
+
+
+def message_by_id(session: Session, *, message_id: int) -> OutboxMessage:
+    """A message the sender holds the id of (rows are never deleted while owed)."""
+    message = session.get(OutboxMessage, message_id)
+    assert message is not None
+    return message
 
 
 def by_key(session: Session, key: str) -> OutboxMessage | None:

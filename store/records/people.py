@@ -1,6 +1,6 @@
 """Services, people and the roles they hold."""
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 
 from sqlalchemy.exc import IntegrityError
@@ -79,6 +79,11 @@ def get_service(session: Session, text: str) -> Service:
     return service
 
 
+def service_by_id(session: Session, *, service_id: int | None) -> Service | None:
+    """The service a record points at; None when it points at none (the whole organisation)."""
+    return None if service_id is None else session.get(Service, service_id)
+
+
 def list_services(session: Session) -> list[Service]:
     return list(session.exec(select(Service).order_by(col(Service.name))))
 
@@ -92,6 +97,11 @@ def service_choices(session: Session) -> list[tuple[int, str]]:
 
 def find_person(session: Session, slack_user_id: str) -> Person | None:
     return session.exec(select(Person).where(Person.slack_user_id == slack_user_id)).first()
+
+
+def person_by_id(session: Session, *, person_id: int | None) -> Person | None:
+    """The person a record points at (an owner, a reporter); None when it points at nobody."""
+    return None if person_id is None else session.get(Person, person_id)
 
 
 def get_person(session: Session, slack_user_id: str) -> Person:
@@ -325,7 +335,7 @@ def holders_by_service(
     }
 
 
-def by_ids(session: Session, *, ids: set[int | None]) -> dict[int, Person]:
+def by_ids(session: Session, *, ids: Iterable[int | None]) -> dict[int, Person]:
     """People by id in one query, so a list of records can show every name it mentions."""
     wanted = {i for i in ids if i is not None}
     if not wanted:

@@ -37,6 +37,10 @@ def phase_at(session: Session, when: datetime) -> Phase:
     return DEFAULT_PHASE if change is None else change.phase
 
 
+def change_by_id(session: Session, *, change_id: int) -> PhaseChange | None:
+    return session.get(PhaseChange, change_id)
+
+
 def history(session: Session) -> list[PhaseChange]:
     return list(session.exec(select(PhaseChange).order_by(col(PhaseChange.set_at))))
 

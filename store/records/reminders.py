@@ -19,12 +19,7 @@ from sqlmodel import Session, col, select
 from store.infra.errors import NotFound, ValidationError
 from store.infra.inserts import insert_many_if_absent
 from store.records import audit, controls, issues, risks, verification
-from store.records.enums import (
-    OPEN_CONTROL_STATUSES,
-    OPEN_ISSUE_STATUSES,
-    ControlStatus,
-    RiskStatus,
-)
+from store.records.enums import OPEN_ISSUE_STATUSES, ControlStatus
 from store.records.models import (
     Control,
     Issue,
@@ -38,8 +33,6 @@ from store.records.models import (
     risk_ref,
 )
 from store.records.text import clean_text
-
-OPEN_RISK_STATUSES = (RiskStatus.OPEN, RiskStatus.ESCALATED)
 
 
 class ItemKind(StrEnum):
@@ -122,8 +115,7 @@ def overdue_items(session: Session, *, today: date) -> list[tuple[int, OverdueIt
         )
         .join(risk, col(risk.id) == Control.risk_id, isouter=True)
         .join(issue, col(issue.id) == Control.issue_id, isouter=True)
-        .where(col(Control.status).in_(list(OPEN_CONTROL_STATUSES)))
-        .where(col(Control.due_date) < today, col(Control.owner_id).is_not(None))
+        .where(Control.is_overdue(today), col(Control.owner_id).is_not(None))
         .where(col(Control.id).not_in(awaiting_verification))
         .order_by(col(Control.due_date), col(Control.id))
     )
@@ -177,8 +169,8 @@ def overdue_items(session: Session, *, today: date) -> list[tuple[int, OverdueIt
         sa_select(  # type: ignore[call-overload]
             Risk.owner_id, Risk.id, Risk.number, Risk.title, Risk.review_date, Risk.service_id
         )
-        .where(col(Risk.status).in_(list(OPEN_RISK_STATUSES)))
-        .where(col(Risk.review_date) < today, col(Risk.owner_id).is_not(None))
+        .where(Risk.is_open)
+        .where(Risk.is_review_overdue(today), col(Risk.owner_id).is_not(None))
         .order_by(col(Risk.review_date), col(Risk.number))
     )
     found += [

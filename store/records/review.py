@@ -91,6 +91,10 @@ def current_review(session: Session) -> PostImplementationReview | None:
     return session.exec(query).first()
 
 
+def review_by_id(session: Session, *, review_id: int) -> PostImplementationReview | None:
+    return session.get(PostImplementationReview, review_id)
+
+
 def open_review(session: Session) -> PostImplementationReview:
     review = current_review(session)
     if review is None:

@@ -8,8 +8,10 @@ from sqlmodel import Session, col, select
 from store.infra.errors import DomainError, NotFound, ValidationError
 from store.records import audit
 from store.records.actors import Actor, actor_id
+
+# re-exported: store/records/review.py and bot/evidence.py read it here (the rule: Risk.is_open)
+from store.records.enums import OPEN_RISK_STATUSES as OPEN_RISK_STATUSES
 from store.records.enums import (
-    OPEN_CONTROL_STATUSES,
     Band,
     ControlStatus,
     Register,
@@ -22,8 +24,6 @@ from store.records.permissions import RULES, Action, allowed, grants_of, require
 from store.records.refs import RISK_COUNTER, next_number
 from store.records.scoring import band_for, check_rating, score_range
 from store.records.text import clean_text, required_text
-
-OPEN_RISK_STATUSES = (RiskStatus.OPEN, RiskStatus.ESCALATED)
 
 
 @dataclass(frozen=True)
@@ -141,7 +141,7 @@ def score_risk(
     l_value = check_rating(likelihood, field="likelihood")
     i_value = check_rating(impact, field="impact")
     why = required_text(reason, field="reason", label="The reason for this score", limit=1000)
-    if risk.status not in OPEN_RISK_STATUSES:
+    if not risk.is_open:
         raise DomainError(f"{risk.ref} is {risk.status.label.lower()}; only open risks are scored")
     session.add(
         RiskAssessment(
@@ -280,9 +280,9 @@ def list_risks(
     if filters.status is not None:
         query = query.where(Risk.status == filters.status)
     elif filters.open_only:
-        query = query.where(col(Risk.status).in_(list(OPEN_RISK_STATUSES)))
+        query = query.where(Risk.is_open)
     if filters.overdue_on is not None:
-        query = query.where(col(Risk.review_date) < filters.overdue_on)
+        query = query.where(Risk.is_review_overdue(filters.overdue_on))
     if filters.register is not None:
         query = query.where(Risk.risk_register == filters.register)
     query = query.order_by(col(Risk.score).desc().nulls_last(), col(Risk.number))
@@ -293,8 +293,14 @@ def overdue_reviews(session: Session, *, today: date) -> list[Risk]:
     return list_risks(session, filters=RiskFilter(overdue_on=today), limit=10_000)
 
 
+def transferred_risks(session: Session) -> list[Risk]:
+    """The risks carried into business as usual when the implementation closed, in order."""
+    query = select(Risk).where(col(Risk.transferred_from_id).is_not(None))
+    return list(session.exec(query.order_by(col(Risk.number))))
+
+
 def open_controls_of(session: Session, risk: Risk) -> list[Control]:
-    return [c for c in controls_of(session, risk) if c.status in OPEN_CONTROL_STATUSES]
+    return [c for c in controls_of(session, risk) if c.is_open]
 
 
 def count_risks(session: Session, *, filters: RiskFilter = RiskFilter()) -> int:

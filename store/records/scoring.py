@@ -44,6 +44,11 @@ def score_range(band: Band) -> tuple[int, int]:
     raise ValueError(band)
 
 
+# The lowest score of a high risk (7, though no likelihood x impact makes 7): the board hears
+# of every open risk scored this or more.
+HIGH_SCORE = score_range(Band.HIGH)[0]
+
+
 def check_rating(value: object, *, field: str) -> int:
     """A likelihood or impact as given by a person: a whole number from 1 to 5."""
     words = "Likelihood" if field == "likelihood" else "Impact"

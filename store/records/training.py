@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 from store.infra.errors import DomainError, ValidationError
 from store.records import audit, risks
 from store.records.actors import Actor, actor_id
-from store.records.enums import IssueCategory, RiskCategory, RiskScope, RiskStatus, Role
+from store.records.enums import IssueCategory, RiskCategory, RiskScope, Role
 from store.records.issues import get_issue
 from store.records.models import Issue, Risk, Service, TrainingNeed
 from store.records.permissions import Action, require
@@ -70,7 +70,7 @@ def raise_theme_as_risk(session: Session, *, actor: Actor, refs: str, now: datet
     existing = session.exec(
         select(Risk).where(
             Risk.title == title,
-            col(Risk.status).in_([RiskStatus.OPEN, RiskStatus.ESCALATED]),
+            Risk.is_open,
         )
     ).first()
     if existing is not None:

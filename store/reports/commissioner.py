@@ -17,11 +17,9 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from store.infra.errors import ValidationError
-from store.records.enums import OPEN_ISSUE_STATUSES, Band, Impact, IssueCategory, RiskStatus
+from store.records.enums import OPEN_ISSUE_STATUSES, Band, Impact, IssueCategory
 from store.records.models import Issue, Risk, Service
 from store.records.scoring import band_for
-
-OPEN_RISKS = (RiskStatus.OPEN, RiskStatus.ESCALATED)
 
 
 @dataclass(frozen=True)
@@ -112,7 +110,7 @@ def commissioner_facts(session: Session, *, start: datetime, end: datetime) -> C
         )
         for risk in session.exec(
             select(Risk)
-            .where(col(Risk.status).in_(list(OPEN_RISKS)))
+            .where(Risk.is_open)
             .where(col(Risk.score).is_not(None))
             .order_by(col(Risk.score).desc(), col(Risk.number))
         )

@@ -28,8 +28,8 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
+from store.records.control_lines import ControlLine, control_line, controls_by
 from store.records.enums import (
-    OPEN_CONTROL_STATUSES,
     OPEN_ISSUE_STATUSES,
     Band,
     ControlStatus,
@@ -37,7 +37,6 @@ from store.records.enums import (
     IssueCategory,
     IssueStatus,
     Register,
-    RiskStatus,
     Urgency,
     Workaround,
 )
@@ -52,22 +51,10 @@ from store.records.models import (
     RiskAssessment,
     Service,
 )
-from store.records.scoring import IMPACT, LIKELIHOOD, band_for
+from store.records.scoring import HIGH_SCORE, IMPACT, LIKELIHOOD, band_for
 
-OPEN_RISK_STATUSES = (RiskStatus.OPEN, RiskStatus.ESCALATED)
-HIGH_SCORE = 8
 BOARD_LEVEL = "board"
 Line = TypeVar("Line")
-
-
-@dataclass(frozen=True)
-class ControlLine:
-    ref: str
-    description: str
-    status: str
-    owner: str | None
-    due: date | None
-    overdue: bool
 
 
 @dataclass(frozen=True)
@@ -210,41 +197,6 @@ def _issue_lines(
             )
         )
     return found
-
-
-def controls_by(
-    session: Session, query_filter: object, *, today: date | None = None
-) -> dict[tuple[str, int | None], list[ControlLine]]:
-    owner = aliased(Person)
-    query = (
-        select(Control, owner.name)
-        .join(owner, col(owner.id) == Control.owner_id, isouter=True)
-        .where(query_filter)  # type: ignore[arg-type]
-        .order_by(col(Control.id))
-    )
-    grouped: dict[tuple[str, int | None], list[ControlLine]] = defaultdict(list)
-    for control, owner_name in session.exec(query):
-        parent = ("risk", control.risk_id) if control.risk_id else ("issue", control.issue_id)
-        grouped[parent].append(_control_line(control, owner_name, today))
-    return grouped
-
-
-def _control_line(control: Control, owner_name: str | None, today: date | None) -> ControlLine:
-    """One control as a digest shows it; overdue only when ``today`` is given."""
-    overdue = bool(
-        today
-        and control.due_date
-        and control.due_date < today
-        and control.status in OPEN_CONTROL_STATUSES
-    )
-    return ControlLine(
-        ref=control.ref,
-        description=control.description,
-        status=control.status.label,
-        owner=owner_name,
-        due=control.due_date,
-        overdue=overdue,
-    )
 
 
 def themes(session: Session, *, now: datetime, window_days: int, min_issues: int) -> list[Theme]:
@@ -459,7 +411,7 @@ def register_facts(
 
     Counts come from grouped queries and only the first ``shown`` risks and controls of each
     list are read, so the review costs the same whatever the size of the register."""
-    is_open = col(Risk.status).in_(list(OPEN_RISK_STATUSES))
+    is_open = Risk.is_open
     grid = {(lk, im): 0 for lk in range(1, 6) for im in range(1, 6)}
     bands = dict.fromkeys(Band, 0)
     by_register: Tally[str] = Tally()
@@ -477,7 +429,7 @@ def register_facts(
         else:
             unscored += count
     high = is_open & (col(Risk.score) >= HIGH_SCORE)
-    review_overdue = is_open & (col(Risk.review_date) < today)
+    review_overdue = is_open & Risk.is_review_overdue(today)
     created = (col(Risk.created_at) >= start) & (col(Risk.created_at) < end)
     closed = ~is_open & (col(Risk.updated_at) >= start) & (col(Risk.updated_at) < end)
     high_total, overdue_total, new_total, closed_total = session.exec(
@@ -499,7 +451,7 @@ def register_facts(
             band=band_for(score) if score else Band.LOW,
             owner=owner_name,
             review_date=risk.review_date,
-            review_overdue=bool(risk.review_date and risk.review_date < today),
+            review_overdue=risk.is_review_overdue(today),
             escalation_route=risk.escalation_route,
             controls=controls.get(("risk", risk.id), []),
         )
@@ -571,11 +523,10 @@ def _risk_rows(
 
 def _control_counts(session: Session, *, today: date) -> tuple[dict[ControlStatus, int], int]:
     """How many controls on open risks stand at each status, and how many are overdue."""
-    overdue = col(Control.status).in_(list(OPEN_CONTROL_STATUSES)) & (col(Control.due_date) < today)
     query = (
-        select(Control.status, func.count(), _count_if(overdue))
+        select(Control.status, func.count(), _count_if(Control.is_overdue(today)))
         .join(Risk, col(Risk.id) == Control.risk_id)
-        .where(col(Risk.status).in_(list(OPEN_RISK_STATUSES)))
+        .where(Risk.is_open)
         .group_by(Control.status)
     )
     counts: dict[ControlStatus, int] = {}
@@ -599,15 +550,13 @@ def _ineffective(session: Session, *, today: date, limit: int) -> list[ControlLi
         .join(Risk, col(Risk.id) == Control.risk_id)
         .join(owner, col(owner.id) == Control.owner_id, isouter=True)
         .where(
-            col(Risk.status).in_(list(OPEN_RISK_STATUSES)),
+            Risk.is_open,
             col(Control.status) == ControlStatus.INEFFECTIVE,
         )
         .order_by(first_of_risk, col(Control.id))
         .limit(limit)
     )
-    return [
-        _control_line(control, owner_name, today) for control, owner_name in session.exec(query)
-    ]
+    return [control_line(control, owner_name, today) for control, owner_name in session.exec(query)]
 
 
 def _latest_scores(since: datetime | None, until: datetime) -> Subquery:
@@ -643,7 +592,7 @@ def _bands_before(session: Session, start: datetime) -> dict[Band, int]:
         .join(Risk, col(Risk.id) == before.c.risk_id)
         .where(
             col(Risk.created_at) < start,
-            col(Risk.status).in_(list(OPEN_RISK_STATUSES)) | (col(Risk.updated_at) >= start),
+            Risk.is_open | (col(Risk.updated_at) >= start),
         )
         .group_by(before.c.score)
     )
