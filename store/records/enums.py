@@ -184,7 +184,6 @@ _LABELS: dict[StrEnum, str] = {
     Workaround.NONE: "No workaround in place",
     Workaround.SAFE: "Safe workaround in place",
     Workaround.UNSAFE: "Unsafe workaround in place",
-    IssueSource.SLASH_COMMAND: "/golive",
     IssueSource.MESSAGE_SHORTCUT: "Message shortcut",
     IssueSource.CLI: "Command line",
     IssueStatus.IN_PROGRESS: "In progress",

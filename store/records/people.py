@@ -97,7 +97,7 @@ def find_person(session: Session, slack_user_id: str) -> Person | None:
 def get_person(session: Session, slack_user_id: str) -> Person:
     person = find_person(session, slack_user_id)
     if person is None:
-        raise NotFound(f"<@{slack_user_id}> has not used golive yet; add them first")
+        raise NotFound(f"{slack_user_id} has not used golive yet; add them first")
     return person
 
 
