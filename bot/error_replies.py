@@ -18,6 +18,7 @@ from slack_sdk.webhook import WebhookClient
 
 from bot.views.common import notice_modal
 from store.infra.errors import DomainError, PermissionDenied, ValidationError
+from store.records import review, verification
 
 log = logging.getLogger("golive.errors")
 
@@ -46,12 +47,28 @@ def title_for(error: Exception) -> str:
 
 
 def user_message(error: Exception, *, ref: str) -> str:
-    """The words for the user; only store errors are shown as they are."""
+    """The words for the user; only store errors are shown, as ``refusal`` words them."""
     if isinstance(error, DomainError):
-        return str(error)
+        return refusal(error)
     if isinstance(error, SlackApiError):
         return SLACK_WRONG.format(error=error.response.get("error", "no answer"))
     return SOMETHING_WRONG.format(ref=ref)
+
+
+def refusal(error: DomainError) -> str:
+    """A store error in Slack's words: its plain message, or, where a ``/golive`` command is
+    the way on, the message with the command to type (the store names no chat command)."""
+    if isinstance(error, review.NotStarted):
+        return (
+            "No post-implementation review has been started; the quality lead starts it with "
+            "`/golive review`"
+        )
+    if isinstance(error, verification.AlreadyRequested):
+        return (
+            f"{error.ref} is already waiting for verification. {error.who}, "
+            f"with `/golive verify {error.ref} what you checked`."
+        )
+    return str(error)
 
 
 def log_failure(error: Exception, body: Json, *, ref: str) -> None:

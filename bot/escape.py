@@ -3,14 +3,15 @@
 Slack's mrkdwn control characters are ``&``, ``<`` and ``>``; escaping them means a report
 cannot ping ``<!channel>``, mention someone, or forge a link. The same path masks any NHS
 number or date of birth that got past the forms (store/records/privacy.py), so none reaches Slack.
-Limits are Slack's own: going over one makes the whole API call fail, so text is cut with a
-visible marker instead.
+The escape is the one the scheduled posts' templates use (schedules/render.py), so a view and a
+digest cannot escape differently. Limits are Slack's own: going over one makes the whole API
+call fail, so text is cut with a visible marker instead.
 """
 
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
-from store.records.privacy import mask
+from schedules.render import escape
 
 SECTION_TEXT = 3000
 BLOCKS_PER_MESSAGE = 50
@@ -24,13 +25,6 @@ MESSAGE_TEXT = 4000
 PRIVATE_METADATA = 3000
 
 T = TypeVar("T")
-
-
-def escape(text: str | None) -> str:
-    """Text a person typed, made safe to show inside mrkdwn, personal data masked."""
-    if not text:
-        return ""
-    return mask(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def truncate(text: str, limit: int, *, marker: str = "…") -> str:

@@ -2,10 +2,15 @@
 
 Builders and listeners both import these, so a renamed id cannot leave a button without a
 listener; tests/test_manifest.py checks the manifest's commands and shortcuts against them.
-One class per feature; a feature appends its own class.
+One class per feature; a feature appends its own class. The buttons on scheduled posts are
+drawn by schedules/' templates, which may not import this module: their ids are defined in
+schedules/buttons.py and taken from there.
 """
 
 from enum import StrEnum
+
+from schedules import buttons
+from store.records.reminders import Response
 
 
 class Slash(StrEnum):
@@ -135,7 +140,7 @@ class ControlIds(StrEnum):
 class DecisionIds(StrEnum):
     """Board decisions. OPEN's button value is a risk ref (R-003) or an issue ref (GL-0042)."""
 
-    OPEN = "decision_open"
+    OPEN = buttons.DECISION_OPEN
     VIEW = "decision_record"
     KIND = "kind"
     SUMMARY = "summary"
@@ -181,14 +186,13 @@ class ReviewIds(StrEnum):
 
 class ReminderIds(StrEnum):
     """Answers on overdue reminder DMs (button value = kind:id:due, e.g. control:12:2026-11-20)
-    and the small modal that asks for a date or a note. The button ids are made in templates
-    from store.records.reminders.action_id; tests/test_reminders.py holds the two equal."""
+    and the small modal that asks for a date or a note."""
 
-    ACKNOWLEDGE = "reminder_acknowledged"
-    COMPLETE = "reminder_completed"
-    DELAYED = "reminder_delayed"
-    INEFFECTIVE = "reminder_ineffective"
-    SNOOZE = "reminder_snoozed"
+    ACKNOWLEDGE = buttons.reminder_answer(Response.ACKNOWLEDGED)
+    COMPLETE = buttons.reminder_answer(Response.COMPLETED)
+    DELAYED = buttons.reminder_answer(Response.DELAYED)
+    INEFFECTIVE = buttons.reminder_answer(Response.INEFFECTIVE)
+    SNOOZE = buttons.reminder_answer(Response.SNOOZED)
     ANSWER_VIEW = "reminder_answer"
     NEW_DATE = "new_date"
     NOTE = "note"
@@ -196,11 +200,10 @@ class ReminderIds(StrEnum):
 
 class ThemeIds(StrEnum):
     """The buttons under a repeated theme in the issue digest (value = the theme's issue refs,
-    comma-separated); made in templates from schedules.digests.THEME_*_ACTION and held equal
-    by tests/test_themes_to_risks.py."""
+    comma-separated)."""
 
-    RAISE_RISK = "theme_raise_risk"
-    TRAINING_NEED = "theme_training_need"
+    RAISE_RISK = buttons.THEME_RAISE_RISK
+    TRAINING_NEED = buttons.THEME_TRAINING_NEED
 
 
 class QuietIds(StrEnum):

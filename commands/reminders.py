@@ -14,6 +14,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from sqlmodel import Session
 
+from bot.error_replies import refusal
 from bot.escape import escape
 from bot.forms import Form, FormErrors, field_errors
 from bot.ids import ReminderIds
@@ -208,7 +209,7 @@ def submit_answer(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClien
             done(ack, "Not saved", str(error))
         return
     except DomainError as error:
-        done(ack, "Not saved", str(error))
+        done(ack, "Not saved", refusal(error))
         return
     done(ack, "Saved", f"*{escape(ref)}*: {DONE_WORDS[response]}.")
 

@@ -4,8 +4,9 @@ rescored."""
 
 from sqlmodel import Session
 
+from schedules import buttons
 from schedules.cadence import Job, ScheduleSettings, channel_for_job
-from schedules.digests import DECISION_OPEN_ACTION, Window
+from schedules.digests import Window
 from schedules.render import Rendered, render
 from store.records import care, escalations, outbox
 from store.records.escalations import BOARD
@@ -22,7 +23,7 @@ def render_slipped(
         control=control,
         threshold=settings.control_delay_escalation_days,
         now=window.now,
-        decision_action=DECISION_OPEN_ACTION,
+        decision_action=buttons.DECISION_OPEN,
     )
 
 

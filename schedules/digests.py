@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from schedules import buttons
 from schedules.cadence import Job, ScheduleSettings, channel_for_job, zone_of
 from schedules.render import Mrkdwn, Rendered, render
 from store.records import outbox
@@ -27,14 +28,7 @@ BAND_EMOJI = {
     Band.LOW: ":large_green_square:",
 }
 
-THEME_RISK_ACTION = "theme_raise_risk"
-THEME_TRAINING_ACTION = "theme_training_need"
 THEME_BUTTONS = 3
-"""The theme buttons' action ids (bot.ids.ThemeIds), held equal by a test like the one below."""
-
-DECISION_OPEN_ACTION = "decision_open"
-"""The action id of the button that opens the board decision modal (bot.ids.Decision.OPEN);
-schedules may not import bot/, so a test holds the two equal."""
 
 
 class NotRun(Exception):
@@ -147,8 +141,8 @@ def issue_digest(session: Session, window: Window, settings: ScheduleSettings) -
         theme_min=settings.theme_min_issues,
         theme_days=settings.theme_window_days,
         services=_services(session, window, settings),
-        theme_risk_action=THEME_RISK_ACTION,
-        theme_training_action=THEME_TRAINING_ACTION,
+        theme_risk_action=buttons.THEME_RAISE_RISK,
+        theme_training_action=buttons.THEME_TRAINING_NEED,
         theme_buttons=THEME_BUTTONS,
     )
 
@@ -193,7 +187,7 @@ def register_review(session: Session, window: Window, settings: ScheduleSettings
         limit=LIST_LIMIT,
         theme_min=settings.theme_min_issues,
         theme_days=settings.theme_window_days,
-        decision_action=DECISION_OPEN_ACTION,
+        decision_action=buttons.DECISION_OPEN,
         since_text="last month" if window.job == Job.MONTHLY_REVIEW else "last week",
         rescores=rescores_due(session, today=window.today),
         services=_services(session, window, settings),

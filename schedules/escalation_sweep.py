@@ -13,10 +13,11 @@ from typing import Any
 
 from sqlmodel import Session
 
+from schedules import buttons
 from schedules.cadence import Job, ScheduleSettings, channel_for_job, escalation_hours
 from schedules.care import escalate_slipped_controls
 from schedules.commissioner import owe_commissioner_summary
-from schedules.digests import DECISION_OPEN_ACTION, Window
+from schedules.digests import Window
 from schedules.handover import run_handover
 from schedules.reminders import KIND_LABELS
 from schedules.render import Rendered, render
@@ -51,7 +52,7 @@ def render_board_post(item: BoardItem, escalated_at: Any) -> Rendered:
         "decisions": item.decisions,
         "escalated_at": escalated_at,
     }
-    return render("escalation_board.j2", item=view, decision_action=DECISION_OPEN_ACTION)
+    return render("escalation_board.j2", item=view, decision_action=buttons.DECISION_OPEN)
 
 
 def _manager_key(row: Unacknowledged, user: str) -> str:

@@ -4,6 +4,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from schedules.buttons import reminder_answer
 from schedules.cadence import ScheduleSettings, zone_of
 from schedules.digests import Window
 from schedules.render import Mrkdwn, Rendered, render
@@ -15,7 +16,6 @@ from store.records.reminders import (
     OverdueItem,
     OwnerOverdue,
     Response,
-    action_id,
     overdue_by_owner,
     record_reminded,
 )
@@ -52,7 +52,11 @@ def _item_view(item: OverdueItem, window: Window) -> dict[str, Any]:
         if item.kind == ItemKind.REVIEW and response == Response.COMPLETED:
             label = "Reviewed (next date)"
         buttons.append(
-            {"action": Mrkdwn(action_id(response)), "label": Mrkdwn(label), "style": Mrkdwn(style)}
+            {
+                "action": Mrkdwn(reminder_answer(response)),
+                "label": Mrkdwn(label),
+                "style": Mrkdwn(style),
+            }
         )
     return {
         "ref": Mrkdwn(item.ref),

@@ -13,6 +13,9 @@ Every ``{{ value }}`` is escaped for mrkdwn (&, <, >) and flattened to one line 
 nothing a person typed can ping a channel, forge a link or start a block of its own; only
 values the helpers here mark as ``Mrkdwn`` (dates, mentions) pass through. Sections longer
 than Slack allows end with "…and N more", and a message never exceeds 50 blocks.
+
+``escape`` is golive's one mrkdwn escape: the Slack face's builders use it too (bot/escape.py),
+and it lives here because schedules/ may not import bot/.
 """
 
 import re
@@ -41,17 +44,24 @@ class Mrkdwn(str):
     """Text already safe for mrkdwn: written by golive, not typed by a person."""
 
 
-def escape(value: object) -> str:
-    """Slack's three control characters, and line breaks, out of a value people typed; any
-    NHS number or date of birth masked (store/records/privacy.py), as digests go to channels.
+def escape(text: str | None) -> str:
+    """Text a person typed, made safe to show inside mrkdwn: Slack's three control characters
+    escaped, and any NHS number or date of birth masked (store/records/privacy.py), as what
+    golive posts is read in channels."""
+    if not text:
+        return ""
+    return mask(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def finalize(value: object) -> str:
+    """What a template prints for a value: escaped and flattened to one line (a template's
+    lines are its blocks), unless golive wrote it (``Mrkdwn``).
 
     Macros must not print values (their output would be escaped twice); templates print
     values directly."""
     if isinstance(value, Mrkdwn):
         return value
-    text = mask("" if value is None else str(value))
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return WHITESPACE.sub(" ", text)
+    return WHITESPACE.sub(" ", escape(None if value is None else str(value)))
 
 
 def unescape(text: str) -> str:
@@ -93,10 +103,10 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
-        finalize=escape,
+        finalize=finalize,
     )
     env.filters.update(
-        mrkdwn=lambda value: Mrkdwn(escape(value)),
+        mrkdwn=lambda value: Mrkdwn(finalize(value)),
         clip=clip,
         slacktime=slack_time,
         day=day,

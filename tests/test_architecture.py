@@ -166,10 +166,12 @@ def test_the_store_words_nothing_for_a_chat_platform() -> None:
 
 
 def test_the_markup_check_catches_an_emoji_a_block_and_a_command() -> None:
+    """Idempotency keys pass: their colons are not an emoji's."""
     planted = ROOT / "store" / "records" / "_planted_for_the_markup_test.py"
     planted.write_text(
         '"""Docstrings may say /golive help."""\n'
         'A = f":memo: {1}"\nB = {"type": "section"}\nC = "type `/golive verify`"\nD = ":memory:"\n'
+        'E = f"verification:{1}:ask:{2}"\nF = "escalation:board:R-003"\n'
     )
     try:
         assert sorted(line.split(":")[1] for line in chat_markup([planted])) == ["2", "3", "4"]

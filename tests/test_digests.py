@@ -8,7 +8,6 @@ import pytest
 from sqlmodel import select
 
 from bot.ids import DecisionIds
-from schedules.digests import DECISION_OPEN_ACTION
 from schedules.jobs import preview_digest, run_job
 from schedules.render import MAX_BLOCKS, MAX_SECTION
 from store.infra.db import session_scope
@@ -161,10 +160,6 @@ def test_board_review_asks_for_decisions_on_escalated_items_with_a_button(engine
     }
     taken = section_with(payload, "Decisions taken (1)")
     assert f"*{seeded.high}* Add control: Add a night trainer · Bea Board" in taken
-
-
-def test_board_buttons_open_the_decision_modal():
-    assert DECISION_OPEN_ACTION == DecisionIds.OPEN
 
 
 def test_weekly_issue_digest_in_stabilisation_covers_the_whole_week(engine, world, seeded):

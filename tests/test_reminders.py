@@ -8,6 +8,7 @@ from sqlalchemy import event
 from sqlmodel import Session, select
 
 from bot.ids import ReminderIds
+from schedules.buttons import reminder_answer
 from schedules.cadence import Job
 from schedules.jobs import run_job, window_for
 from schedules.reminders import run_reminders
@@ -302,7 +303,7 @@ def test_reminder_buttons_are_the_ones_the_app_listens_for():
     assert {str(ReminderIds[name]) for name in ("ACKNOWLEDGE", "COMPLETE", "DELAYED")} | {
         str(ReminderIds.INEFFECTIVE),
         str(ReminderIds.SNOOZE),
-    } == {reminders.action_id(response) for response in Response}
+    } == {reminder_answer(response) for response in Response}
 
 
 def reminder_dm(slack, user):

@@ -289,6 +289,15 @@ def close_reply(slack: SlackApp) -> str:
     return slack.last_reply()
 
 
+def test_a_review_command_before_the_review_starts_says_how_to_start_it(slack: SlackApp) -> None:
+    ref = add_risk(slack, "Allergy flags lost in migration")
+    slack.command(f"verdict {ref}", user=slack.world.manager.slack_user_id)
+    assert slack.last_reply() == (
+        "No post-implementation review has been started; the quality lead starts it with "
+        "`/golive review`"
+    )
+
+
 def test_close_project_refused_before_review_starts(slack: SlackApp) -> None:
     assert "no post-implementation review has been started" in close_reply(slack)
     assert slack.fake.calls("views.open") == []

@@ -8,7 +8,6 @@ from datetime import timedelta
 from sqlmodel import col, select
 
 from bot.ids import ThemeIds
-from schedules.digests import THEME_RISK_ACTION, THEME_TRAINING_ACTION
 from schedules.jobs import run_job
 from store.infra.db import session_scope
 from store.records import risks
@@ -18,13 +17,6 @@ from tests.conftest import START
 from tests.schedules_world import seed, settings
 from tests.slackapp import SlackApp
 from tests.world import PROJECT_CHANNEL
-
-
-def test_theme_button_ids_match_the_listeners() -> None:
-    assert (THEME_RISK_ACTION, THEME_TRAINING_ACTION) == (
-        ThemeIds.RAISE_RISK,
-        ThemeIds.TRAINING_NEED,
-    )
 
 
 def digest_post(slack: SlackApp) -> dict:

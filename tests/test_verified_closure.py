@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlmodel import select
 
+from bot.error_replies import refusal
 from bot.ids import ControlIds, ReminderIds, Triage
 from schedules.jobs import run_job
 from store.infra.db import session_scope
@@ -161,8 +162,13 @@ def test_reopening_withdraws_the_request_so_closing_again_asks_afresh(slack: Sla
     now = slack.clock.now()
     with session_scope(slack.engine) as session:
         issues.close(session, actor=world.team_leader, ref=REF, evidence="Fine now", now=now)
-        with pytest.raises(DomainError, match="already waiting for verification"):
+        with pytest.raises(DomainError, match="already waiting for verification") as refused:
             issues.close(session, actor=world.team_leader, ref=REF, evidence="Again", now=now)
+    # the store says who may verify; Slack's words add the command that does it
+    assert "/golive" not in str(refused.value)
+    assert refusal(refused.value) == (
+        str(refused.value).removesuffix(".") + f", with `/golive verify {REF} what you checked`."
+    )
     with session_scope(slack.engine) as session:
         issues.reopen(session, actor=world.team_leader, ref=REF, reason="Failed again", now=now)
         assert verification.all_pending(session) == []

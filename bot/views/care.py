@@ -1,10 +1,13 @@
 """What the care safeguards show in Slack: the fallback procedure posted in an outage issue's
-triage thread, rendered at send time from the provider's template for the issue's category.
+triage thread, rendered at send time from the provider's template for the issue's category;
+the paper records' reconcile control, told to its owner; and the ask to verify an item, sent to
+each person who may. The store owes these as notices with their facts; the words are here.
 
 The provider's template directory (GOLIVE_FALLBACK_DIR) is handed in once at start-up by
 whatever builds the app or the sender (``use_fallback_dir``); renderers only get the session
 and the message."""
 
+from datetime import date
 from pathlib import Path
 
 from sqlmodel import Session
@@ -21,8 +24,8 @@ from bot.views.common import (
     text_input,
 )
 from schedules.continuity import render_fallback
-from store.records import issues, people
-from store.records.continuity import FALLBACK_NOTICE
+from store.records import issues, people, verification
+from store.records.continuity import FALLBACK_NOTICE, RECONCILE, RECONCILE_NOTICE
 from store.records.models import OutboxMessage
 from store.records.outbox import payload_of
 from store.records.waves import ServiceComparison
@@ -49,7 +52,34 @@ def render_fallback_notice(session: Session, message: OutboxMessage) -> Rendered
     return RenderedMessage(rendered.text, rendered.blocks)
 
 
-RENDERERS = {FALLBACK_NOTICE: render_fallback_notice}
+def render_reconcile(session: Session, message: OutboxMessage) -> RenderedMessage:
+    """The owner of the control that brings the paper records back: which, and by when."""
+    facts = payload_of(message)
+    due = date.fromisoformat(facts["due"]).strftime("%a %d %b") if facts.get("due") else "soon"
+    text = (
+        f":memo: *{message.subject}* is resolved. You own {facts['control']}: "
+        f"{RECONCILE.lower()} during the outage, by {due}."
+    )
+    return RenderedMessage(text, [section(text)])
+
+
+def render_verification_request(session: Session, message: OutboxMessage) -> RenderedMessage:
+    """A verifier is asked to check the item in practice, and told how to say they did."""
+    ref = message.subject
+    closing = payload_of(message).get("item") == verification.ISSUE
+    text = (
+        f":mag: *{ref}* needs a second person to verify it before "
+        f"{'closing' if closing else 'completing'} it counts. "
+        f"Check it in practice, then `/golive verify {ref} what you checked`."
+    )
+    return RenderedMessage(text, [section(text)])
+
+
+RENDERERS = {
+    FALLBACK_NOTICE: render_fallback_notice,
+    RECONCILE_NOTICE: render_reconcile,
+    verification.REQUEST_NOTICE: render_verification_request,
+}
 
 
 def comparison_lines(rows: list[ServiceComparison], *, limit: int = 30) -> list[str]:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from sqlmodel import Session
 
 from bot.escape import BLOCKS_PER_MESSAGE, cap_items, fit_blocks, safe
-from bot.ids import Report, Triage
+from bot.ids import Report, Slash, Triage
 from bot.views.common import (
     Block,
     RenderedMessage,
@@ -267,11 +267,16 @@ def detail_blocks(view: IssueView) -> list[Block]:
         blocks.append(section(f"*Correction action{due}:* {safe(issue.correction_action, 2700)}"))
     if issue.closure_evidence:
         blocks.append(section(f"*Closure evidence:* {safe(issue.closure_evidence, 2700)}"))
-    origin = f"Reported by {reported_by} {when(issue.reported_at)} via {issue.source.label}"
+    origin = f"Reported by {reported_by} {when(issue.reported_at)} via {source_words(issue.source)}"
     if issue.source_permalink:
         origin += f" · <{issue.source_permalink}|original message>"
     blocks.append(context(origin))
     return blocks
+
+
+def source_words(source: IssueSource) -> str:
+    """How the report came in, in Slack's words: a slash command by its name."""
+    return Slash.COMMAND if source == IssueSource.SLASH_COMMAND else source.label
 
 
 def triage_buttons(issue: Issue) -> Block | None:

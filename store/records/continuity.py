@@ -4,7 +4,7 @@ An issue that reports the system unavailable, or care or medication that cannot 
 gets the provider's fallback procedure for its category posted into its triage thread (the
 bot renders it at send time from a template the provider can edit). When such an issue is
 resolved, golive adds the control that closes the loop: back-enter and reconcile the records
-made on paper, with an owner and a due date.
+made on paper, with an owner and a due date, and its owner is owed a ``RECONCILE_NOTICE``.
 """
 
 import re
@@ -20,6 +20,9 @@ from store.records.models import Control, Issue, Person
 from store.records.outbox import Method, Notice
 
 FALLBACK_NOTICE = "continuity_fallback"
+RECONCILE_NOTICE = "continuity_reconcile"
+"""The reconcile control's owner is told it is theirs: the row's subject is the resolved
+issue's ref, its payload the control's ref and due date."""
 RECONCILE = "Back-enter and reconcile the records made on paper"
 RECONCILE_WITHIN_DAYS = 2
 
@@ -112,10 +115,10 @@ def on_resolved(
             session,
             key=f"issue:{issue.ref}:reconcile:{owner.slack_user_id}",
             method=Method.DM,
-            notice=Notice.DIGEST,
+            notice=RECONCILE_NOTICE,
             user=owner.slack_user_id,
             subject=issue.ref,
-            payload=_reconcile_letter(issue, control),
+            payload={"control": control.ref, "due": control.due_date},
             now=now,
         )
     return control
@@ -123,12 +126,3 @@ def on_resolved(
 
 def reconcile_due(now: datetime) -> date:
     return now.date() + timedelta(days=RECONCILE_WITHIN_DAYS)
-
-
-def _reconcile_letter(issue: Issue, control: Control) -> dict[str, object]:
-    due = control.due_date.strftime("%a %d %b") if control.due_date else "soon"
-    text = (
-        f":memo: *{issue.ref}* is resolved. You own {control.ref}: {RECONCILE.lower()} "
-        f"during the outage, by {due}."
-    )
-    return {"text": text, "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]}

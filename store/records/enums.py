@@ -81,7 +81,7 @@ class Workaround(Labelled):
 
 
 class IssueSource(Labelled):
-    SLASH_COMMAND = "slash_command", "/golive"
+    SLASH_COMMAND = "slash_command", "Slash command"
     MESSAGE_SHORTCUT = "message_shortcut"
     CLI = "cli", "Command line"
 

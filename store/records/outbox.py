@@ -1,7 +1,8 @@
-"""Messages golive owes Slack.
+"""Messages golive owes, as notices: a kind, the facts it carries and its audience.
 
-Rows are written in the transaction of the change that causes them and delivered by the
-sender in ``bot/``; the unique key makes owing the same message twice a no-op.
+Rows are written in the transaction of the change that causes them and worded and delivered
+by the chat face (``bot/sender.py``); the unique key makes owing the same message twice a
+no-op. A ``DIGEST`` is the exception: a scheduled post that arrives already written.
 """
 
 import json
@@ -23,7 +24,7 @@ class Method(StrEnum):
 
 
 class Notice(StrEnum):
-    """What a message says; the bot renders each from the current records."""
+    """What a message is about; the face words each from its facts and the current records."""
 
     ISSUE_TRIAGE = "issue_triage"
     ISSUE_CONFIRMATION = "issue_confirmation"

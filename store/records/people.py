@@ -107,7 +107,7 @@ def person_by_id(session: Session, *, person_id: int | None) -> Person | None:
 def get_person(session: Session, slack_user_id: str) -> Person:
     person = find_person(session, slack_user_id)
     if person is None:
-        raise NotFound(f"<@{slack_user_id}> has not used golive yet; add them first")
+        raise NotFound(f"{slack_user_id} has not used golive yet; add them first")
     return person
 
 

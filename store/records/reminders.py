@@ -49,10 +49,6 @@ class Response(StrEnum):
     SNOOZED = "snoozed"
 
 
-ACTION_PREFIX = "reminder_"
-"""Action ids of the reminder buttons are this prefix and the response: reminder_acknowledged,
-reminder_completed, reminder_delayed, reminder_ineffective, reminder_snoozed."""
-
 RESPONSES_FOR: dict[ItemKind, tuple[Response, ...]] = {
     ItemKind.CONTROL: tuple(Response),
     ItemKind.CORRECTION: (
@@ -63,10 +59,6 @@ RESPONSES_FOR: dict[ItemKind, tuple[Response, ...]] = {
     ),
     ItemKind.REVIEW: (Response.ACKNOWLEDGED, Response.COMPLETED, Response.SNOOZED),
 }
-
-
-def action_id(response: Response) -> str:
-    return f"{ACTION_PREFIX}{response.value}"
 
 
 @dataclass(frozen=True)

@@ -95,13 +95,19 @@ def review_by_id(session: Session, *, review_id: int) -> PostImplementationRevie
     return session.get(PostImplementationReview, review_id)
 
 
+class NotStarted(DomainError):
+    """No review has been started yet; a chat face may add how the quality lead starts one."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "No post-implementation review has been started; the quality lead starts it"
+        )
+
+
 def open_review(session: Session) -> PostImplementationReview:
     review = current_review(session)
     if review is None:
-        raise DomainError(
-            "No post-implementation review has been started; the quality lead starts it with "
-            "`/golive review`"
-        )
+        raise NotStarted()
     if review.closed_at is not None:
         raise DomainError("The implementation is closed; its review can no longer change")
     return review

@@ -3,7 +3,8 @@
 Closing an issue that affected safe care, or completing a control on a high or extreme risk,
 only asks for verification; the record waits, unchanged, until a registered manager of the
 service or a quality lead (never the owner, never the person who asked) checks it and says
-what they saw. Both the request and the check are audited, and the verifiers are told.
+what they saw. Both the request and the check are audited, and the verifiers are told: each
+is owed a ``REQUEST_NOTICE`` naming the item, which the chat face words.
 """
 
 from datetime import datetime
@@ -15,7 +16,7 @@ from store.records import audit, outbox
 from store.records.actors import Actor, SystemActor, actor_id
 from store.records.enums import Band, Impact, Role
 from store.records.models import Control, Issue, Person, Risk, RoleGrant, Service, Verification
-from store.records.outbox import Method, Notice
+from store.records.outbox import Method
 from store.records.people import holders
 from store.records.scoring import band_for
 from store.records.text import required_text
@@ -26,6 +27,19 @@ PENDING = "pending"
 VERIFIED = "verified"
 WITHDRAWN = "withdrawn"
 VERIFIER_ROLES = (Role.REGISTERED_MANAGER, Role.QUALITY_LEAD)
+REQUEST_NOTICE = "verification_request"
+"""A verifier is asked to check an item: the row's subject is the item's ref, its payload the
+item's kind (``ISSUE`` or ``CONTROL``)."""
+
+
+class AlreadyRequested(DomainError):
+    """The item already waits for a second person. It carries the ref and who may verify it,
+    so a chat face can add how to verify it there."""
+
+    def __init__(self, ref: str, who: str) -> None:
+        super().__init__(f"{ref} is already waiting for verification. {who}.")
+        self.ref = ref
+        self.who = who
 
 
 def issue_needs_verification(issue: Issue) -> bool:
@@ -104,11 +118,7 @@ def request(
 ) -> Verification:
     """Ask for the second check and tell everyone who may give it."""
     if pending(session, kind=kind, item_id=item_id) is not None:
-        raise DomainError(
-            f"{ref} is already waiting for verification. "
-            + who_can_verify(session, service_id=service_id)
-            + f", with `/golive verify {ref} what you checked`."
-        )
+        raise AlreadyRequested(ref, who_can_verify(session, service_id=service_id))
     row = Verification(
         item_kind=kind,
         item_id=item_id,
@@ -120,23 +130,15 @@ def request(
     )
     session.add(row)
     audit.record_created(session, row, actor=actor, now=now)
-    what = "closing" if kind == ISSUE else "completing"
-    text = (
-        f":mag: *{ref}* needs a second person to verify it before {what} it counts. "
-        f"Check it in practice, then `/golive verify {ref} what you checked`."
-    )
     for person in verifiers(session, service_id=service_id, excluded={owner_id, actor_id(actor)}):
         outbox.enqueue(
             session,
             key=f"verification:{row.id}:ask:{person.slack_user_id}",
             method=Method.DM,
-            notice=Notice.DIGEST,
+            notice=REQUEST_NOTICE,
             user=person.slack_user_id,
             subject=ref,
-            payload={
-                "text": text,
-                "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}],
-            },
+            payload={"item": kind},
             now=now,
         )
     return row

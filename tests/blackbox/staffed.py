@@ -57,7 +57,7 @@ admin comes from GOLIVE_ADMINS, as the README says."""
 
 ANSWER_WITHIN_S = 15.0
 GENERIC_FAILURES = ("Something went wrong", "Slack did not accept")
-"""What golive says when it failed rather than answered (bot/errors.py)."""
+"""What golive says when it failed rather than answered (bot/error_replies.py)."""
 
 
 def errors_in(log: str) -> list[str]:

@@ -79,7 +79,7 @@ BUG_A_LOGGED = re.compile(r'"error": "KeyError".*controls\.py:\d+ open_add')
 """The log line bug (a) leaves, forgiven until the fix lands (its xfail story notices)."""
 BUG_B = (
     "bug (b): the report form offers 'No workaround in place' for no impact on care: "
-    "Impact.NONE and Workaround.NONE are one key in store/enums.py's _LABELS"
+    "Impact.NONE and Workaround.NONE are one key in store/records/enums.py's _LABELS"
 )
 
 

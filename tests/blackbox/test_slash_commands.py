@@ -72,7 +72,7 @@ ALLOWED: dict[str, str] = {
     "role": ADMIN,
     "roles": ADMIN,
 }
-"""Who may use each subcommand (store/permissions.py's table, read as a provider would); a
+"""Who may use each subcommand (store/records/permissions.py's table, read as a provider would); a
 subcommand not named here is typed by the admin, whom every rule allows."""
 
 KNOWN_BUGS: dict[str, str] = {
