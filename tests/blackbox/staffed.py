@@ -147,11 +147,11 @@ class World:
         """Where the log ends now: a mark to read the errors of what happens next from."""
         return self.served.log.stat().st_size
 
-    def errors_since(self, offset: int = 0, until: int | None = None) -> list[str]:
-        """The error lines golive logged between two marks."""
+    def errors_since(self, offset: int = 0) -> list[str]:
+        """The error lines golive logged since a mark."""
         with self.served.log.open("rb") as log:
             log.seek(offset)
-            read = log.read() if until is None else log.read(max(0, until - offset))
+            read = log.read()
         return errors_in(read.decode(errors="replace"))
 
     def settle(self, quiet_for: float = 1.0, within: float = 15.0) -> None:

@@ -71,17 +71,6 @@ EVERY_MODAL = {
 """The modals with a submit button that golive opens (bot/views, commands): each one is sent
 by some story below."""
 
-BUG_A = (
-    "bug (a): /golive control add R-003 fails with KeyError: commands/controls.py open_add "
-    "reads body['user']['id'], which a slash command's body does not have"
-)
-BUG_A_LOGGED = re.compile(r'"error": "KeyError".*controls\.py:\d+ open_add')
-"""The log line bug (a) leaves, forgiven until the fix lands (its xfail story notices)."""
-BUG_B = (
-    "bug (b): the report form offers 'No workaround in place' for no impact on care: "
-    "Impact.NONE and Workaround.NONE are one key in store/records/enums.py's _LABELS"
-)
-
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def world(
@@ -268,7 +257,6 @@ def test_staff_report_an_issue_from_slash_golive_and_triage_sees_it(world: World
     world.wait_message("D" + STAFF, lambda m: ref.group(0) in m["text"])
 
 
-@pytest.mark.xfail(strict=True, reason=BUG_B)
 def test_staff_report_an_issue_with_no_impact_on_care_picked_by_its_words(world: World) -> None:
     before = {m["ts"] for m in world.fake.messages(TRIAGE)}
     view = modal_from(world.command("", STAFF), "Report a go-live issue")
@@ -459,7 +447,6 @@ def test_a_registered_manager_adds_a_control_from_a_risk(world: World) -> None:
     world.wait_message("D" + TEAM_LEADER, lambda m: control in m["text"])
 
 
-@pytest.mark.xfail(strict=True, reason=BUG_A)
 def test_a_registered_manager_adds_a_control_by_command(world: World) -> None:
     risk = new_risk(world, "Handheld scanners not yet delivered")
     view = modal_from(world.command(f"control add {risk}", MANAGER), f"Control on {risk}")
@@ -768,7 +755,7 @@ def test_every_modal_golive_opened_was_filled_and_sent(
     }
     assert opened <= set(world.submitted), f"opened, never sent: {opened - set(world.submitted)}"
     world.settle()
-    errors = [line for line in world.errors_since(0) if not BUG_A_LOGGED.search(line)]
+    errors = world.errors_since(0)
     assert not errors, "\n".join(errors[:20])
     stories = [item for item in request.session.items if item.module is request.module]
     every = [name for name in dir(request.module) if name.startswith("test_")]
