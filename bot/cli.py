@@ -36,6 +36,7 @@ from store.records.models import Service
 
 DEMO_FILE = "golive-demo.db"
 DEMO_DATABASE = f"sqlite:///{DEMO_FILE}"
+DEMO_EVIDENCE = "golive-demo-evidence"
 SERVING = ("serve", "socket", "scheduler")  # long-running: their INFO lines are the record
 
 
@@ -333,19 +334,40 @@ def cmd_demo(settings: Settings, args: argparse.Namespace, clock: Clock) -> str:
             Path(f"{path}{suffix}").unlink(missing_ok=True)
     engine = open_engine(url, create=True)
     upgrade(engine)
-    shown = run_demo(engine, settings=settings, now=clock.now(), database=safe_url(url))
+    tour = run_demo(
+        engine,
+        settings=settings,
+        now=clock.now(),
+        database=safe_url(url),
+        evidence=Path(DEMO_EVIDENCE),
+    )
     use = f"DATABASE_URL={shlex.quote(safe_url(url))} {_golive()}"
+    pack = tour.evidence_pack
     return "\n".join(
         [
-            shown,
+            tour.text,
             "",
             "Next, from this folder: write the register, logs, audit trail and evidence pack",
             "into exports/, or serve the demo to your Slack app (set SLACK_BOT_TOKEN and",
             "SLACK_SIGNING_SECRET first; see the README):",
             f"  {use} export --format all",
             f"  {use} serve",
+            "",
+            f"The evidence pack an inspector would read is in {pack}.",
+            "Open it in a web browser (it prints to PDF from there):",
+            f"  {_opener()} {shlex.quote(str(pack))}",
+            f"  or go to {pack.resolve().as_uri()}",
         ]
     )
+
+
+def _opener() -> str:
+    """The command that opens a file in its usual application on this system."""
+    if sys.platform == "darwin":
+        return "open"
+    if sys.platform == "win32":
+        return 'start ""'
+    return "xdg-open"
 
 
 def _golive() -> str:

@@ -2,9 +2,11 @@
 
 import csv
 import os
+import re
 import shlex
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import openpyxl
@@ -12,11 +14,14 @@ import pytest
 from sqlmodel import func, select
 
 from bot.cli import main
+from store.infra.clock import FixedClock
 from store.infra.db import make_engine, session_scope
 from store.records import issues, people
 from store.records.models import AuditEvent
 
 ROOT = Path(__file__).resolve().parent.parent
+MARKUP = re.compile(r"(?<![\w*])\*\S[^*\n]*\*(?!\w)|(?<![\w:]):[a-z_]+:|<!date|```")
+"""Slack's own markup: *bold*, :emoji:, a date token, a code fence."""
 
 
 @pytest.fixture
@@ -203,7 +208,7 @@ def test_commissioner_summary_for_a_month_names_nobody(workdir, capsys, monkeypa
     assert code == 0 and "Oakwood House" in out
     written = (workdir / "summary.csv").read_text(encoding="utf-8-sig")
     assert "Oakwood House" in written
-    for name in ("Priya Shah", "Tom Okafor", "Amy Green"):
+    for name in ("Priya Shah", "Tom Okafor", "Amy Richardson"):
         assert name not in out and name not in written
     code, _, err = run(capsys, "commissioner", "--month", "November")
     assert code == 2 and "is not a month like 2026-11" in err
@@ -235,13 +240,31 @@ def test_after_the_demo_a_missing_database_points_to_the_demo_one(workdir, capsy
     assert not (workdir / "golive.db").exists() and not (workdir / "exports").exists()
 
 
-def test_demo_ends_with_the_commands_that_export_or_serve_its_data(workdir, capsys):
+def test_demo_gives_the_commands_that_export_or_serve_its_data(workdir, capsys):
     code, out, _ = run(capsys, "demo")
     assert code == 0
-    assert out.rstrip().splitlines()[-2:] == [
-        "  DATABASE_URL=sqlite:///golive-demo.db golive export --format all",
-        "  DATABASE_URL=sqlite:///golive-demo.db golive serve",
-    ]
+    assert (
+        "  DATABASE_URL=sqlite:///golive-demo.db golive export --format all\n"
+        "  DATABASE_URL=sqlite:///golive-demo.db golive serve\n"
+    ) in out
+
+
+def test_demo_reads_as_plain_text_in_local_time_and_ends_with_the_evidence_pack(workdir, capsys):
+    summer = datetime(2027, 6, 18, 11, 0, tzinfo=UTC)  # noon in London
+    code = main(["demo"], clock=FixedClock(summer))
+    out, _ = capsys.readouterr()
+    assert code == 0
+    assert not MARKUP.search(out) and "UTC" not in out
+    assert "it is now Fri 18 Jun 2027 12:00" in out
+    assert "Reported from Thu 17 Jun 08:30 to Fri 18 Jun 08:30" in out  # 07:30 in UTC
+    [pack] = (workdir / "golive-demo-evidence").iterdir()
+    assert pack.name == "golive-evidence-pack-2027-06-18.html"
+    assert "Heathfield Care Group: go-live evidence pack" in pack.read_text(encoding="utf-8")
+    *_, where, how, command, uri = out.rstrip().splitlines()
+    assert where == f"The evidence pack an inspector would read is in {pack.relative_to(workdir)}."
+    assert how.startswith("Open it in a web browser")
+    assert command.endswith(f" {pack.relative_to(workdir)}")
+    assert uri == f"  or go to {pack.as_uri()}"
 
 
 def test_init_refuses_a_folder_that_does_not_exist(workdir, capsys, monkeypatch):
@@ -274,7 +297,7 @@ def test_installed_golive_exports_what_the_demo_seeded_using_the_command_it_prin
 
     demo = shell(f"{golive} demo")
     assert demo.returncode == 0, demo.stderr
-    *_, export, serve = demo.stdout.splitlines()
+    [export, serve] = [line for line in demo.stdout.splitlines() if "DATABASE_URL=" in line]
     assert export.startswith("  DATABASE_URL=sqlite:///golive-demo.db ")
     assert export.endswith(" export --format all") and serve.endswith(" serve")
     exported = shell(export)
