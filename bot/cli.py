@@ -116,7 +116,9 @@ def build_parser() -> argparse.ArgumentParser:
         "jobs", help="list every scheduled job and summary and their next run times"
     )
 
-    demo = commands.add_parser("demo", help="seed a realistic provider and show the digests")
+    demo = commands.add_parser(
+        "demo", help="seed a realistic provider, show its digests and write its evidence pack"
+    )
     demo.add_argument(
         "--database-url",
         default=DEMO_DATABASE,

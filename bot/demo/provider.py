@@ -57,7 +57,7 @@ from store.records.enums import (
     Urgency,
     Workaround,
 )
-from store.records.models import Checkpoint, Control, Person, Risk, Service, Verification, ident
+from store.records.models import Checkpoint, Person, Risk, Service, Verification, ident
 from store.records.scoring import band_for
 from store.records.waves import WaveStatus
 
@@ -821,6 +821,8 @@ def later(moment: datetime, hours: float) -> datetime:
 
 @dataclass(frozen=True)
 class DemoSummary:
+    """What was seeded, for the tour's first lines."""
+
     provider: str
     services: int
     waves: int
@@ -829,7 +831,6 @@ class DemoSummary:
     controls: int
     issues: int
     go_live: date
-    now: datetime
 
 
 def seed(engine: Engine, *, now: datetime, zone: ZoneInfo, seed_value: int = 2026) -> DemoSummary:
@@ -847,7 +848,6 @@ def seed(engine: Engine, *, now: datetime, zone: ZoneInfo, seed_value: int = 202
         controls=sum(len(plan.controls) for plan in RISKS),
         issues=story.issues,
         go_live=story.day(WAVE_1),
-        now=now,
     )
 
 
@@ -865,6 +865,7 @@ class _Story:
         self.people: dict[str, Person] = {}
         self.services: dict[str, Service] = {}
         self.checkpoints: dict[date, Checkpoint] = {}
+        self.refs: dict[int, str] = {}
         self.issues = 0
 
     def day(self, offset: int) -> date:
@@ -959,169 +960,144 @@ class _Story:
         """The register and the rollout, week by week: every change at its own time, in time
         order, so each rule sees the register as it stood (a control completed while its
         risk was high needs a second person; after a rescore, it may not)."""
-        events: list[tuple[datetime, int, Callable[[Session, datetime], object]]] = []
+        events: list[tuple[datetime, int, Callable[..., object], tuple[object, ...]]] = []
 
-        def on(moment: datetime, action: Callable[[Session, datetime], object]) -> None:
+        def on(moment: datetime, action: Callable[..., object], *args: object) -> None:
             if moment <= self.now:
-                events.append((moment, len(events), action))
+                events.append((moment, len(events), action, args))
 
-        lead = self.person(PROJECT_LEAD)
-        on(
-            self.at(SET_UP, 9),
-            lambda s, t: phases.set_phase(
-                s,
-                actor=lead,
-                phase=Phase.PRE_GO_LIVE,
-                note=f"Register opened; wave 1 goes live on {self.day(WAVE_1):%d %B}",
-                now=t,
-            ),
-        )
+        on(self.at(SET_UP, 9), self._open_register)
         for home in HOMES:
-            on(self.at(SET_UP, 9, 5), self._plan_wave(home))
-        on(self.at(WAVE_1, 7), self._go_live(1, Phase.GO_LIVE))
-        on(self.at(WAVE_2, 7), self._go_live(2, None))
-        on(self.at(WAVE_2, 7, 5), self._stabilising(1))
+            on(self.at(SET_UP, 9, 5), self._plan_wave, home)
+        on(self.at(WAVE_1, 7), self._go_live, 1)
+        on(self.at(WAVE_2, 7), self._go_live, 2)
+        on(self.at(WAVE_2, 7, 5), self._stabilising, 1)
         for offset, name in CHECKPOINT_DAYS.items():
-            on(self.at(offset, 9), self._open_checkpoint(name))
-        risk_refs: dict[int, str] = {}
+            on(self.at(offset, 9), self._open_checkpoint, name)
         for number, plan in enumerate(RISKS, 1):
-            on(self.at(SET_UP, 10, number), self._create_risk(number, plan, risk_refs))
+            on(self.at(SET_UP, 10, number), self._create_risk, number, plan)
             for rescore in plan.rescores:
-                on(self.at(rescore.day, 10, number), self._rescore(number, rescore, risk_refs))
-            for index, control in enumerate(plan.controls):
+                on(self.at(rescore.day, 10, number), self._rescore, number, rescore)
+            for control in plan.controls:
                 if control.added is not None:
-                    on(
-                        self.at(control.added, 11, number),
-                        self._add_control(number, index, control, risk_refs),
-                    )
+                    on(self.at(control.added, 11, number), self._add_control, number, control)
                 for step in control.steps:
-                    on(self.at(step.day, 14, number), self._step(number, index, step, risk_refs))
+                    on(self.at(step.day, 14, number), self._step, number, control, step)
         for board_day in BOARD_DAYS:
-            on(self.at(board_day, 10, 45), self._review_dates(board_day, risk_refs))
+            on(self.at(board_day, 10, 45), self._review, board_day)
         for decision in DECISIONS:
-            on(self.at(decision.day, 10, 30), self._decide(decision, risk_refs))
-        events.sort(key=lambda event: (event[0], event[1]))
+            on(self.at(decision.day, 10, 30), self._decide, decision)
         with session_scope(self.engine) as session:
-            for moment, _, action in events:
-                action(session, moment)
+            for moment, _, action, args in sorted(events, key=lambda event: event[:2]):
+                action(session, moment, *args)
 
-    def _plan_wave(self, home: Home) -> Callable[[Session, datetime], object]:
-        return lambda s, t: waves.set_wave(
-            s,
+    def _open_register(self, session: Session, moment: datetime) -> None:
+        phases.set_phase(
+            session,
+            actor=self.person(PROJECT_LEAD),
+            phase=Phase.PRE_GO_LIVE,
+            note=f"Register opened; wave 1 goes live on {self.day(WAVE_1):%d %B}",
+            now=moment,
+        )
+
+    def _plan_wave(self, session: Session, moment: datetime, home: Home) -> None:
+        waves.set_wave(
+            session,
             actor=self.person(PROJECT_LEAD),
             service=self.services[home.name],
             wave=home.wave,
-            now=t,
+            now=moment,
         )
 
-    def _go_live(self, wave: int, phase: Phase | None) -> Callable[[Session, datetime], None]:
-        def act(session: Session, moment: datetime) -> None:
-            lead = self.person(PROJECT_LEAD)
-            homes = [home for home in HOMES if home.wave == wave]
-            if phase is not None:
-                names = " and ".join(home.name for home in homes)
-                phases.set_phase(
-                    session, actor=lead, phase=phase, note=f"Wave {wave} live: {names}", now=moment
-                )
-            for home in homes:
+    def _go_live(self, session: Session, moment: datetime, wave: int) -> None:
+        """A wave goes live; the first takes the project into its go-live phase."""
+        lead = self.person(PROJECT_LEAD)
+        homes = [home for home in HOMES if home.wave == wave]
+        if wave == 1:
+            names = " and ".join(home.name for home in homes)
+            phases.set_phase(
+                session, actor=lead, phase=Phase.GO_LIVE, note=f"Wave 1 live: {names}", now=moment
+            )
+        for home in homes:
+            waves.set_wave(
+                session,
+                actor=lead,
+                service=self.services[home.name],
+                status=WaveStatus.LIVE,
+                now=moment,
+            )
+
+    def _stabilising(self, session: Session, moment: datetime, wave: int) -> None:
+        for home in HOMES:
+            if home.wave == wave:
                 waves.set_wave(
                     session,
-                    actor=lead,
-                    service=self.services[home.name],
-                    status=WaveStatus.LIVE,
-                    now=moment,
-                )
-
-        return act
-
-    def _stabilising(self, wave: int) -> Callable[[Session, datetime], None]:
-        def act(session: Session, moment: datetime) -> None:
-            for home in HOMES:
-                if home.wave == wave:
-                    waves.set_wave(
-                        session,
-                        actor=self.person(PROJECT_LEAD),
-                        service=self.services[home.name],
-                        status=WaveStatus.STABILISING,
-                        now=moment,
-                    )
-
-        return act
-
-    def _open_checkpoint(self, name: str) -> Callable[[Session, datetime], None]:
-        def act(session: Session, moment: datetime) -> None:
-            self.checkpoints[moment.date()] = checkpoints.open_checkpoint(
-                session, actor=self.person(PROJECT_LEAD), name=name, now=moment
-            )
-
-        return act
-
-    def _create_risk(
-        self, number: int, plan: RiskPlan, refs: dict[int, str]
-    ) -> Callable[[Session, datetime], None]:
-        def act(session: Session, moment: datetime) -> None:
-            service = self.services[plan.service] if plan.service else None
-            author = (
-                self.manager_of(next(h for h in HOMES if h.name == plan.service))
-                if plan.service
-                else self.person(PROJECT_LEAD)
-            )
-            owner = self.person(plan.owner)
-            risk = risks.create_risk(
-                session,
-                actor=author,
-                now=moment,
-                data=risks.NewRisk(
-                    title=plan.title,
-                    category=plan.category,
-                    scope=RiskScope.SERVICE if service else RiskScope.ORGANISATION,
-                    service_id=service.id if service else None,
-                    owner_id=owner.id,
-                    escalation_route="Project lead, then the project board",
-                    first_controls=[c.text for c in plan.controls if c.added is None],
-                ),
-            )
-            refs[number] = risk.ref
-            quality = self.person(QUALITY_LEAD)
-            risks.score_risk(
-                session,
-                actor=quality,
-                ref=risk.ref,
-                likelihood=plan.likelihood,
-                impact=plan.impact,
-                reason="Initial assessment at register set-up",
-                now=moment,
-            )
-            risks.set_target(
-                session,
-                actor=quality,
-                ref=risk.ref,
-                likelihood=1 if plan.impact >= 4 else 2,
-                impact=plan.impact,
-                now=moment,
-            )
-            self._next_review(session, risk, moment)
-            for control, control_plan in zip(
-                risks.controls_of(session, risk),
-                [c for c in plan.controls if c.added is None],
-                strict=True,
-            ):
-                controls.assign_control(
-                    session,
                     actor=self.person(PROJECT_LEAD),
-                    control=control,
-                    owner=owner,
-                    due_date=self.day(control_plan.due),
+                    service=self.services[home.name],
+                    status=WaveStatus.STABILISING,
                     now=moment,
                 )
 
-        return act
+    def _open_checkpoint(self, session: Session, moment: datetime, name: str) -> None:
+        self.checkpoints[moment.date()] = checkpoints.open_checkpoint(
+            session, actor=self.person(PROJECT_LEAD), name=name, now=moment
+        )
+
+    def _create_risk(self, session: Session, moment: datetime, number: int, plan: RiskPlan) -> None:
+        """The risk as its author records it, scored by the quality lead, its first controls
+        given to its owner with their due dates."""
+        home = next((home for home in HOMES if home.name == plan.service), None)
+        service = self.services[home.name] if home else None
+        owner = self.person(plan.owner)
+        first = [control for control in plan.controls if control.added is None]
+        risk = risks.create_risk(
+            session,
+            actor=self.manager_of(home) if home else self.person(PROJECT_LEAD),
+            now=moment,
+            data=risks.NewRisk(
+                title=plan.title,
+                category=plan.category,
+                scope=RiskScope.SERVICE if service else RiskScope.ORGANISATION,
+                service_id=service.id if service else None,
+                owner_id=owner.id,
+                escalation_route="Project lead, then the project board",
+                first_controls=[control.text for control in first],
+            ),
+        )
+        self.refs[number] = risk.ref
+        quality = self.person(QUALITY_LEAD)
+        risks.score_risk(
+            session,
+            actor=quality,
+            ref=risk.ref,
+            likelihood=plan.likelihood,
+            impact=plan.impact,
+            reason="Initial assessment at register set-up",
+            now=moment,
+        )
+        risks.set_target(
+            session,
+            actor=quality,
+            ref=risk.ref,
+            likelihood=1 if plan.impact >= 4 else 2,
+            impact=plan.impact,
+            now=moment,
+        )
+        self._next_review(session, risk, moment)
+        for control, control_plan in zip(risks.controls_of(session, risk), first, strict=True):
+            controls.assign_control(
+                session,
+                actor=self.person(PROJECT_LEAD),
+                control=control,
+                owner=owner,
+                due_date=self.day(control_plan.due),
+                now=moment,
+            )
 
     def _next_review(self, session: Session, risk: Risk, moment: datetime) -> None:
         """Extreme risks come back to the board in a week, high in a fortnight, others in four
         weeks."""
-        band = band_for(risk.score or 0)
-        weeks = {Band.EXTREME: 1, Band.HIGH: 2}.get(band, 4)
+        weeks = {Band.EXTREME: 1, Band.HIGH: 2}.get(band_for(risk.score or 0), 4)
         risks.set_review_date(
             session,
             actor=self.person(QUALITY_LEAD),
@@ -1130,120 +1106,95 @@ class _Story:
             now=moment,
         )
 
-    def _rescore(
-        self, number: int, rescore: Rescore, refs: dict[int, str]
-    ) -> Callable[[Session, datetime], None]:
-        def act(session: Session, moment: datetime) -> None:
-            risk = risks.score_risk(
-                session,
-                actor=self.person(QUALITY_LEAD),
-                ref=refs[number],
-                likelihood=rescore.likelihood,
-                impact=rescore.impact,
-                reason=rescore.reason,
-                now=moment,
+    def _rescore(self, session: Session, moment: datetime, number: int, rescore: Rescore) -> None:
+        risk = risks.score_risk(
+            session,
+            actor=self.person(QUALITY_LEAD),
+            ref=self.refs[number],
+            likelihood=rescore.likelihood,
+            impact=rescore.impact,
+            reason=rescore.reason,
+            now=moment,
+        )
+        self._next_review(session, risk, moment)
+
+    def _review(self, session: Session, moment: datetime, board_day: int) -> None:
+        """At each board meeting the risks due for review are reviewed (at wave 1's readiness
+        review, every risk): the score stands, since any change was a rescore, and the next
+        review is booked."""
+        for number, ref in self.refs.items():
+            risk = risks.get_risk(session, ref)
+            slipped = number in SLIPPED and board_day >= WAVE_2
+            due = board_day == READINESS or (
+                risk.review_date is not None and risk.review_date <= moment.date()
             )
-            self._next_review(session, risk, moment)
-
-        return act
-
-    def _review_dates(
-        self, board_day: int, refs: dict[int, str]
-    ) -> Callable[[Session, datetime], None]:
-        """At each board meeting, risks due for review are reviewed: the score stands (any
-        change was a rescore) and the next review is booked."""
-
-        def act(session: Session, moment: datetime) -> None:
-            for number, ref in refs.items():
-                risk = risks.get_risk(session, ref)
-                slipped = number in SLIPPED and board_day >= WAVE_2
-                due = board_day == READINESS or (
-                    risk.review_date is not None and risk.review_date <= moment.date()
-                )
-                if due and not slipped and risk.status in (RiskStatus.OPEN, RiskStatus.ESCALATED):
-                    self._next_review(session, risk, moment)
-
-        return act
+            if due and not slipped and risk.status in (RiskStatus.OPEN, RiskStatus.ESCALATED):
+                self._next_review(session, risk, moment)
 
     def _add_control(
-        self, number: int, index: int, plan: ControlPlan, refs: dict[int, str]
-    ) -> Callable[[Session, datetime], None]:
-        def act(session: Session, moment: datetime) -> None:
-            risk = risks.get_risk(session, refs[number])
-            controls.add_control(
-                session,
-                actor=self.person(PROJECT_LEAD),
-                risk=risk,
-                description=plan.text,
-                owner=self.person(RISKS[number - 1].owner),
-                due_date=self.day(plan.due),
-                now=moment,
-            )
-
-        return act
-
-    def _control(self, session: Session, number: int, index: int, refs: dict[int, str]) -> Control:
-        return risks.controls_of(session, risks.get_risk(session, refs[number]))[index]
+        self, session: Session, moment: datetime, number: int, plan: ControlPlan
+    ) -> None:
+        controls.add_control(
+            session,
+            actor=self.person(PROJECT_LEAD),
+            risk=risks.get_risk(session, self.refs[number]),
+            description=plan.text,
+            owner=self.person(RISKS[number - 1].owner),
+            due_date=self.day(plan.due),
+            now=moment,
+        )
 
     def _step(
-        self, number: int, index: int, step: Step, refs: dict[int, str]
-    ) -> Callable[[Session, datetime], None]:
-        def act(session: Session, moment: datetime) -> None:
-            control = self._control(session, number, index, refs)
-            owner = self.person(RISKS[number - 1].owner)
-            result = controls.update_status(
+        self, session: Session, moment: datetime, number: int, plan: ControlPlan, step: Step
+    ) -> None:
+        """The owner records the step; a completion that needs a second person's check gets
+        it from the quality lead two hours later."""
+        risk = risks.get_risk(session, self.refs[number])
+        [control] = [c for c in risks.controls_of(session, risk) if c.description == plan.text]
+        result = controls.update_status(
+            session,
+            actor=self.person(RISKS[number - 1].owner),
+            control=control,
+            status=step.status,
+            note=step.note,
+            now=moment,
+            new_due_date=None if step.new_due is None else self.day(step.new_due),
+            checkpoint=self.checkpoints.get(moment.date()),
+        )
+        checked = moment + timedelta(hours=2)
+        if isinstance(result, Verification) and checked <= self.now:
+            controls.confirm_complete(
                 session,
-                actor=owner,
+                actor=self.person(QUALITY_LEAD),
                 control=control,
-                status=step.status,
-                note=step.note,
-                now=moment,
-                new_due_date=None if step.new_due is None else self.day(step.new_due),
-                checkpoint=self.checkpoints.get(moment.date()),
+                evidence="Seen in practice on a visit to the service",
+                now=checked,
             )
-            checked = moment + timedelta(hours=2)
-            if isinstance(result, Verification) and checked <= self.now:
-                controls.confirm_complete(
-                    session,
-                    actor=self.person(QUALITY_LEAD),
-                    control=control,
-                    evidence="Seen in practice on a visit to the service",
-                    now=checked,
-                )
 
-        return act
-
-    def _decide(
-        self, decision: BoardDecision, refs: dict[int, str]
-    ) -> Callable[[Session, datetime], None]:
-        def act(session: Session, moment: datetime) -> None:
-            risk = risks.get_risk(session, refs[decision.risk])
-            decisions.record_decision(
+    def _decide(self, session: Session, moment: datetime, decision: BoardDecision) -> None:
+        """The chair records the board's decision; a delayed rollout moves the wave's date."""
+        decisions.record_decision(
+            session,
+            actor=self.person(CHAIR),
+            risk=risks.get_risk(session, self.refs[decision.risk]),
+            now=moment,
+            data=decisions.NewDecision(
+                kind=decision.kind,
+                summary=decision.summary,
+                owner=self.person(PROJECT_LEAD),
+                escalation_route=decision.route,
+                follow_up_date=None if decision.follow_up is None else self.day(decision.follow_up),
+            ),
+        )
+        if decision.kind == DecisionKind.DELAY_ROLLOUT:
+            home = next(home for home in HOMES if home.name == RISKS[decision.risk - 1].service)
+            waves.set_wave(
                 session,
-                actor=self.person(CHAIR),
-                risk=risk,
+                actor=self.person(PROJECT_LEAD),
+                service=self.services[home.name],
+                golive_date=self.day(home.live),
                 now=moment,
-                data=decisions.NewDecision(
-                    kind=decision.kind,
-                    summary=decision.summary,
-                    owner=self.person(PROJECT_LEAD),
-                    escalation_route=decision.route,
-                    follow_up_date=None
-                    if decision.follow_up is None
-                    else self.day(decision.follow_up),
-                ),
             )
-            if decision.kind == DecisionKind.DELAY_ROLLOUT:
-                home = next(h for h in HOMES if h.name == RISKS[decision.risk - 1].service)
-                waves.set_wave(
-                    session,
-                    actor=self.person(PROJECT_LEAD),
-                    service=self.services[home.name],
-                    golive_date=self.day(home.live),
-                    now=moment,
-                )
-
-        return act
 
     def report_issues(self) -> None:
         """Each live service's issues, day by day from its go-live, in the order staff
@@ -1330,7 +1281,8 @@ class _Story:
     ) -> None:
         """Triage, an immediate control where care is at risk, a correction, resolution, and
         closure with evidence (verified by a second person where safe care was affected),
-        each step only if its time has come; closing ends the immediate control."""
+        each step only if its time has come. Closing ends the issue's controls: the extra
+        checks stop, and any paper records are back-entered."""
         rng = self.rng
         leader = self.person(home.leader)
         manager = self.manager_of(home)
@@ -1338,12 +1290,11 @@ class _Story:
         if at > self.now:
             return
         issues.assign_owner(session, actor=leader, ref=ref, owner=leader, now=at)
-        control: Control | None = None
         if needs_control:
             at = later(at, rng.uniform(0.1, 0.6))
             if at > self.now:
                 return
-            control = issues.add_immediate_control(
+            issues.add_immediate_control(
                 session, actor=manager, ref=ref, description=kind.control, owner=leader, now=at
             )
         at = later(at, rng.uniform(1, 20))
@@ -1378,12 +1329,12 @@ class _Story:
         at = later(at, 24 * rng.uniform(0.5, 3))
         if at > self.now:
             return
-        issues.close(session, actor=manager, ref=ref, evidence=kind.evidence, now=at)
+        closing = issues.close(session, actor=manager, ref=ref, evidence=kind.evidence, now=at)
         if safe_care:
             at = later(at, rng.uniform(2, 8))
             if at > self.now:
                 return
-        for control in issues.immediate_controls(session, issues.get_issue(session, ref)):
+        for control in issues.immediate_controls(session, closing):
             if control.status in OPEN_CONTROL_STATUSES:
                 controls.update_status(
                     session,
