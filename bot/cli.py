@@ -5,6 +5,7 @@ ends in one plain line on stderr and exit status 2, never a traceback; secrets a
 """
 
 import argparse
+import json
 import logging
 import os
 import shlex
@@ -12,8 +13,9 @@ import shutil
 import sys
 import traceback
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError as SettingsValidationError
 from sqlalchemy import Engine, make_url
@@ -34,8 +36,12 @@ from store.records.actors import COMMAND_LINE
 from store.records.enums import ChannelPurpose, Role
 from store.records.models import Service
 
+if TYPE_CHECKING:
+    from schedules.jobs import Preview
+
 DEMO_FILE = "golive-demo.db"
 DEMO_DATABASE = f"sqlite:///{DEMO_FILE}"
+DEMO_EVIDENCE = "golive-demo-evidence"
 SERVING = ("serve", "socket", "scheduler")  # long-running: their INFO lines are the record
 
 
@@ -94,12 +100,25 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-scheduler", action="store_true", help="do not run scheduled jobs in this process"
     )
     commands.add_parser("scheduler", help="run only the scheduled jobs (for several replicas)")
-    job = commands.add_parser("job", help="run one scheduled job once, now or as if at a time")
+    job = commands.add_parser(
+        "job",
+        help="run one scheduled job once, now or as if at a time: it posts for real and claims "
+        "its period (--preview records nothing)",
+    )
     job.add_argument("name", help="the job's name (see 'golive jobs')")
     job.add_argument("--at", type=_moment, help="ISO time; without a zone, the provider's zone")
-    commands.add_parser("jobs", help="list the scheduled jobs and their next run times")
+    job.add_argument(
+        "--preview",
+        action="store_true",
+        help="print what it would post (text and Block Kit JSON) and record nothing",
+    )
+    commands.add_parser(
+        "jobs", help="list every scheduled job and summary and their next run times"
+    )
 
-    demo = commands.add_parser("demo", help="seed a realistic provider and show the digests")
+    demo = commands.add_parser(
+        "demo", help="seed a realistic provider, show its digests and write its evidence pack"
+    )
     demo.add_argument(
         "--database-url",
         default=DEMO_DATABASE,
@@ -299,27 +318,81 @@ def _local(moment: datetime | None, settings: Settings, clock: Clock) -> datetim
     return moment.astimezone(UTC)
 
 
-def cmd_job(settings: Settings, args: argparse.Namespace, clock: Clock) -> str:
-    from schedules.jobs import run_job
+REAL_RUN = (
+    "This is a real run: any post it owes goes to Slack (sent by golive serve, socket or "
+    "scheduler) and the period it runs for is claimed, so it runs once per period. --preview "
+    "shows what a job would post and records nothing."
+)
 
-    engine = _ready_engine(settings, clock)
+
+def cmd_job(settings: Settings, args: argparse.Namespace, clock: Clock) -> str:
+    from schedules.jobs import preview_job, run_job
+
+    at = _local(args.at, settings, clock)
     try:
-        return run_job(
-            args.name, engine=engine, settings=settings, at=_local(args.at, settings, clock)
-        )
+        if args.preview:
+            # Not _ready_engine: applying the settings could write, and a preview writes nothing.
+            engine = open_engine(settings.database_url)
+            check_schema(engine)
+            preview = preview_job(args.name, engine=engine, settings=settings, at=at)
+            return _show_preview(preview, at=at, zone=settings.zone)
+        engine = _ready_engine(settings, clock)
+        return REAL_RUN + "\n" + run_job(args.name, engine=engine, settings=settings, at=at)
     except ValueError as error:
         raise CommandError(str(error)) from None
 
 
+def _show_preview(preview: "Preview", *, at: datetime, zone: tzinfo) -> str:
+    """Each post as the channel would read it and as the Block Kit JSON sent for it."""
+    from bot.plain import plain_text
+
+    owed = len(preview.posts)
+    lines = [
+        f"Preview as if at {at.astimezone(zone):%a %d %b %Y %H:%M} ({zone}): nothing was "
+        "recorded, no post owed and no period claimed.",
+        f"A real run would report: {preview.summary}",
+    ]
+    for number, post in enumerate(preview.posts, 1):
+        if post.user:
+            where = f"as a direct message to {post.user}"
+        elif post.target_key:
+            where = f"as an update of the earlier post {post.target_key}"
+        else:
+            where = f"to channel {post.channel}"
+        rule = "=" * 72
+        lines += [
+            "",
+            rule,
+            f"Post {number} of {owed}, {where}",
+            rule,
+            plain_text(post.payload.get("blocks", []), zone),
+            "",
+            "Block Kit JSON:",
+            json.dumps(post.payload, indent=2, ensure_ascii=False),
+        ]
+    return "\n".join(lines)
+
+
 def cmd_jobs(settings: Settings, args: argparse.Namespace, clock: Clock) -> str:
-    from schedules.jobs import describe_jobs
+    from schedules.jobs import describe_escalation_posts, describe_jobs
 
     engine = _ready_engine(settings, clock)
-    rows = describe_jobs(engine=engine, settings=settings, now=clock.now())
-    width = max((len(name) for name, _, _ in rows), default=4)
+    now = clock.now()
+    rows = [
+        (name, next_run or "not in this phase", about)
+        for name, next_run, about in describe_jobs(engine=engine, settings=settings, now=now)
+    ]
+    rows += [
+        (name, next_run or "no channel set", about)
+        for name, next_run, about in describe_escalation_posts(
+            engine=engine, settings=settings, now=now
+        )
+    ]
+    table = [("JOB", f"NEXT RUN ({settings.zone})", "WHAT IT DOES"), *rows]
+    name_width = max(len(name) for name, _, _ in table)
+    when_width = max(len(when) for _, when, _ in table)
     return "\n".join(
-        f"{name:<{width}}  {next_run or 'not scheduled in this phase':<25}  {about}"
-        for name, next_run, about in rows
+        f"{name:<{name_width}}  {when:<{when_width}}  {about}" for name, when, about in table
     )
 
 
@@ -333,19 +406,40 @@ def cmd_demo(settings: Settings, args: argparse.Namespace, clock: Clock) -> str:
             Path(f"{path}{suffix}").unlink(missing_ok=True)
     engine = open_engine(url, create=True)
     upgrade(engine)
-    shown = run_demo(engine, settings=settings, now=clock.now(), database=safe_url(url))
+    tour = run_demo(
+        engine,
+        settings=settings,
+        now=clock.now(),
+        database=safe_url(url),
+        evidence=Path(DEMO_EVIDENCE),
+    )
     use = f"DATABASE_URL={shlex.quote(safe_url(url))} {_golive()}"
+    pack = tour.evidence_pack
     return "\n".join(
         [
-            shown,
+            tour.text,
             "",
             "Next, from this folder: write the register, logs, audit trail and evidence pack",
             "into exports/, or serve the demo to your Slack app (set SLACK_BOT_TOKEN and",
             "SLACK_SIGNING_SECRET first; see the README):",
             f"  {use} export --format all",
             f"  {use} serve",
+            "",
+            f"The evidence pack an inspector would read is in {pack}.",
+            "Open it in a web browser (it prints to PDF from there):",
+            f"  {_opener()} {shlex.quote(str(pack))}",
+            f"  or go to {pack.resolve().as_uri()}",
         ]
     )
+
+
+def _opener() -> str:
+    """The command that opens a file in its usual application on this system."""
+    if sys.platform == "darwin":
+        return "open"
+    if sys.platform == "win32":
+        return 'start ""'
+    return "xdg-open"
 
 
 def _golive() -> str:

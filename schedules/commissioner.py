@@ -43,18 +43,22 @@ def csv_for_month(engine: Engine, settings: ScheduleSettings, month: str) -> str
         return month_csv(session, month=month, zone=zone_of(settings))
 
 
-def owe_commissioner_summary(session: Session, window: Window, settings: ScheduleSettings) -> int:
-    """Owe last month's summary once, from its time until GRACE after; 1 if newly owed."""
-    channel = settings.commissioner_channel
-    if not channel:
-        return 0
-    schedule = Schedule(
+def summary_schedule(settings: ScheduleSettings) -> Schedule:
+    """The summary goes out on the monthly review's day and time, the board's own rhythm."""
+    return Schedule(
         Every.MONTH,
         zone_of(settings),
         at=parse_time(settings.monthly_review_time),
         month_day=settings.monthly_review_day,
     )
-    occurrence = schedule.last_at(window.now)
+
+
+def owe_commissioner_summary(session: Session, window: Window, settings: ScheduleSettings) -> int:
+    """Owe last month's summary once, from its time until GRACE after; 1 if newly owed."""
+    channel = settings.commissioner_channel
+    if not channel:
+        return 0
+    occurrence = summary_schedule(settings).last_at(window.now)
     if window.now - occurrence > GRACE:
         return 0
     local = occurrence.astimezone(zone_of(settings)).date()

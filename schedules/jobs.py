@@ -8,7 +8,9 @@ and a run that fails half-way leaves nothing behind. Jobs only enqueue; the send
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -23,14 +25,18 @@ from schedules.cadence import (
     schedule_for,
     zone_of,
 )
+from schedules.commissioner import summary_schedule
 from schedules.digests import NotRun, Window, render_digest, run_digest
 from schedules.escalation_sweep import run_escalation
-from schedules.recurrence import local_date
+from schedules.recurrence import Every, Schedule, local_date
 from schedules.reminders import run_reminders
 from schedules.render import Rendered
 from schedules.retention import run_retention
 from store.infra.db import session_scope
-from store.records import job_runs
+from store.records import job_runs, outbox
+from store.records.care import handover_times, parse_times
+from store.records.models import Service
+from store.records.people import list_services
 from store.records.phases import current_phase, phase_at
 
 JobFunction = Callable[[Session, Window, ScheduleSettings], str]
@@ -124,3 +130,108 @@ def describe_jobs(
         when = f"{schedule.describe()}, in {phases_text(job)}"
         rows.append((str(job), next_run if job in active else "", f"{description}, {when}"))
     return rows
+
+
+@dataclass(frozen=True)
+class OwedPost:
+    """One message a run would owe: where it goes (a channel, a person, or the earlier post
+    it updates) and the Block Kit it carries."""
+
+    method: str
+    channel: str | None
+    user: str | None
+    target_key: str | None
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What a run would report and owe, learnt from a run that was then rolled back."""
+
+    summary: str
+    posts: list[OwedPost]
+
+
+def preview_job(name: str, *, engine: Engine, settings: ScheduleSettings, at: datetime) -> Preview:
+    """What ``run_job`` would owe at ``at`` (``golive job --preview``). The job runs as it
+    would for real, so the preview cannot drift from the run, in a transaction that is rolled
+    back: no post is owed, no period claimed, no audit event kept. A period already claimed
+    owes nothing, as it would for real."""
+    job = job_named(name)
+    function, _ = JOBS[job]
+    try:
+        with session_scope(engine) as session:
+            try:
+                window = window_for(job, settings, at=at, phase_of=session)
+                label = f"{job} {window.period}"
+                if not runs_in(job, window.phase):
+                    return Preview(
+                        f"{label}: would not run; the project is in "
+                        f"{window.phase.label.lower()} and this job runs in {phases_text(job)}",
+                        [],
+                    )
+                if not job_runs.claim(session, job=str(job), period=window.period, now=at):
+                    return Preview(f"{label}: already done, so a run now would owe nothing", [])
+                mark = outbox.newest_id(session)
+                summary = function(session, window, settings)
+                posts = [
+                    OwedPost(
+                        method=row.method,
+                        channel=row.channel,
+                        user=row.user,
+                        target_key=row.target_key,
+                        payload=outbox.payload_of(row),
+                    )
+                    for row in outbox.owed_after(session, mark)
+                ]
+                return Preview(f"{label}: {summary}", posts)
+            finally:
+                session.rollback()
+    except NotRun as reason:
+        return Preview(f"{job}: would not run; {reason}", [])
+
+
+def describe_escalation_posts(
+    *, engine: Engine, settings: ScheduleSettings, now: datetime
+) -> list[tuple[str, str, str]]:
+    """The summaries the escalation run owes on clocks of their own, for ``golive jobs``: the
+    handover summary at each shift change and the monthly commissioner summary, each with its
+    next time (local time, ISO; empty while nobody is set up to receive it) and what it is."""
+    zone = zone_of(settings)
+    with session_scope(engine, write=False) as session:
+        services = [service for service in list_services(session) if service.channel_id]
+        shifts = {
+            at
+            for service in services
+            for at in handover_times(session, service=service, default=settings.handover_times)
+        }
+    handover = min(
+        (Schedule(Every.DAY, zone, at=at).next_after(now) for at in shifts), default=None
+    )
+    monthly = summary_schedule(settings)
+    commissioner = monthly.next_after(now) if settings.commissioner_channel else None
+    shift_changes = ", ".join(at.strftime("%H:%M") for at in parse_times(settings.handover_times))
+    sent = "every phase; owed by the escalation run"
+    return [
+        (
+            "handover",
+            "" if handover is None else handover.astimezone(zone).isoformat(timespec="minutes"),
+            f"Handover summary to each service's own channel ({_services_with(services)}), "
+            f"daily at {shift_changes} or the service's own times, {sent}",
+        ),
+        (
+            "commissioner",
+            ""
+            if commissioner is None
+            else commissioner.astimezone(zone).isoformat(timespec="minutes"),
+            "Last month's commissioner summary to GOLIVE_COMMISSIONER_CHANNEL"
+            + ("" if settings.commissioner_channel else " (not set)")
+            + f", {monthly.describe()}, {sent}",
+        ),
+    ]
+
+
+def _services_with(services: list[Service]) -> str:
+    if not services:
+        return "no service has one yet"
+    return "1 service has one" if len(services) == 1 else f"{len(services)} services have one"

@@ -1,22 +1,30 @@
 """The ``golive`` command as an IT lead uses it: set up, administer, export, and fail plainly."""
 
 import csv
+import json
 import os
+import re
 import shlex
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import openpyxl
 import pytest
-from sqlmodel import func, select
+from sqlmodel import SQLModel, func, select
 
 from bot.cli import main
+from schedules.cadence import Job
+from store.infra.clock import FixedClock
 from store.infra.db import make_engine, session_scope
 from store.records import issues, people
 from store.records.models import AuditEvent
 
 ROOT = Path(__file__).resolve().parent.parent
+NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)  # a Friday, five weeks into the demo's go-live
+MARKUP = re.compile(r"(?<![\w*])\*\S[^*\n]*\*(?!\w)|(?<![\w:]):[a-z_]+:|<!date|```")
+"""Slack's own markup: *bold*, :emoji:, a date token, a code fence."""
 
 
 @pytest.fixture
@@ -33,6 +41,24 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
     code = main(list(argv))
     out, err = capsys.readouterr()
     return code, out, err
+
+
+def seeded_demo(capsys, monkeypatch, workdir: Path) -> str:
+    """The demo provider as it stands at NOW, and DATABASE_URL pointing at it."""
+    assert main(["demo"], clock=FixedClock(NOW)) == 0
+    capsys.readouterr()
+    url = f"sqlite:///{workdir / 'golive-demo.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    return url
+
+
+def rows_in_every_table(url: str) -> dict[str, int]:
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        return {
+            table.name: connection.execute(select(func.count()).select_from(table)).scalar_one()
+            for table in SQLModel.metadata.sorted_tables
+        }
 
 
 def test_it_lead_sets_up_services_people_roles_and_channels(
@@ -160,6 +186,63 @@ def test_job_runs_once_for_its_period_and_jobs_lists_them(workdir, capsys, monke
     }
 
 
+@pytest.mark.parametrize(
+    ("job", "at", "channel"),
+    [
+        ("daily_digest", "2026-11-27T08:30", "C0DEMOPROJECT"),
+        ("board_review", "2026-11-23T09:00", "C0DEMOBOARD"),
+        ("escalation", "2026-11-27T07:35", "C0DEMOOAKWOOD"),  # the 07:30 handover summaries
+    ],
+)
+def test_job_preview_prints_each_post_as_text_and_block_kit_with_its_channel_and_records_nothing(
+    workdir, capsys, monkeypatch, job, at, channel
+):
+    url = seeded_demo(capsys, monkeypatch, workdir)
+    before = rows_in_every_table(url)
+    code, out, err = run(capsys, "job", job, "--at", at, "--preview")
+    assert code == 0, err
+    assert rows_in_every_table(url) == before
+    assert "nothing was recorded, no post owed and no period claimed" in out
+    posts = out.split("=" * 72 + "\nPost ")[1:]
+    headings = [post.split("\n", 1)[0] for post in posts]
+    assert headings[0] == f"1 of {len(posts)}, to channel {headings[0].split()[-1]}"
+    assert f"to channel {channel}" in [heading.split(", ", 1)[1] for heading in headings]
+    for post in posts:
+        text, _, block_kit = post.partition("\nBlock Kit JSON:\n")
+        assert not MARKUP.search(text), text
+        assert json.loads(block_kit)["blocks"]
+
+
+def test_job_without_preview_says_it_posts_for_real_and_claims_the_period(
+    workdir, capsys, monkeypatch
+):
+    url = seeded_demo(capsys, monkeypatch, workdir)
+    before = rows_in_every_table(url)
+    code, out, _ = run(capsys, "job", "daily_digest", "--at", "2026-11-27T08:30")
+    assert code == 0
+    assert "This is a real run: any post it owes goes to Slack" in out
+    assert "the period it runs for is claimed" in out
+    after = rows_in_every_table(url)
+    assert (after["outbox"], after["job_run"]) == (before["outbox"] + 1, before["job_run"] + 1)
+    code, out, _ = run(capsys, "job", "daily_digest", "--at", "2026-11-27T08:30", "--preview")
+    assert code == 0 and "already done, so a run now would owe nothing" in out
+    assert "Block Kit JSON" not in out and rows_in_every_table(url) == after
+
+
+def test_jobs_lists_every_scheduled_post_in_aligned_columns(workdir, capsys, monkeypatch):
+    seeded_demo(capsys, monkeypatch, workdir)
+    code, out, _ = run(capsys, "jobs")
+    assert code == 0
+    header, *rows = out.splitlines()
+    assert [row.split()[0] for row in rows] == [*map(str, Job), "handover", "commissioner"]
+    for column in ("NEXT RUN", "WHAT IT DOES"):
+        start = header.index(column)
+        assert all(row[start - 2 : start] == "  " and row[start] != " " for row in rows), column
+    handover = rows[-2]
+    assert re.search(r"handover +\d{4}-\d\d-\d\dT(07|19):30", handover)
+    assert "5 services have one" in handover and "no channel set" in rows[-1]
+
+
 def test_unknown_job_lists_the_jobs(workdir, capsys, monkeypatch):
     run(capsys, "demo")
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{workdir / 'golive-demo.db'}")
@@ -203,7 +286,7 @@ def test_commissioner_summary_for_a_month_names_nobody(workdir, capsys, monkeypa
     assert code == 0 and "Oakwood House" in out
     written = (workdir / "summary.csv").read_text(encoding="utf-8-sig")
     assert "Oakwood House" in written
-    for name in ("Priya Shah", "Tom Okafor", "Amy Green"):
+    for name in ("Priya Shah", "Tom Okafor", "Amy Richardson"):
         assert name not in out and name not in written
     code, _, err = run(capsys, "commissioner", "--month", "November")
     assert code == 2 and "is not a month like 2026-11" in err
@@ -235,13 +318,31 @@ def test_after_the_demo_a_missing_database_points_to_the_demo_one(workdir, capsy
     assert not (workdir / "golive.db").exists() and not (workdir / "exports").exists()
 
 
-def test_demo_ends_with_the_commands_that_export_or_serve_its_data(workdir, capsys):
+def test_demo_gives_the_commands_that_export_or_serve_its_data(workdir, capsys):
     code, out, _ = run(capsys, "demo")
     assert code == 0
-    assert out.rstrip().splitlines()[-2:] == [
-        "  DATABASE_URL=sqlite:///golive-demo.db golive export --format all",
-        "  DATABASE_URL=sqlite:///golive-demo.db golive serve",
-    ]
+    assert (
+        "  DATABASE_URL=sqlite:///golive-demo.db golive export --format all\n"
+        "  DATABASE_URL=sqlite:///golive-demo.db golive serve\n"
+    ) in out
+
+
+def test_demo_reads_as_plain_text_in_local_time_and_ends_with_the_evidence_pack(workdir, capsys):
+    summer = datetime(2027, 6, 18, 11, 0, tzinfo=UTC)  # noon in London
+    code = main(["demo"], clock=FixedClock(summer))
+    out, _ = capsys.readouterr()
+    assert code == 0
+    assert not MARKUP.search(out) and "UTC" not in out
+    assert "it is now Fri 18 Jun 2027 12:00" in out
+    assert "Reported from Thu 17 Jun 08:30 to Fri 18 Jun 08:30" in out  # 07:30 in UTC
+    [pack] = (workdir / "golive-demo-evidence").iterdir()
+    assert pack.name == "golive-evidence-pack-2027-06-18.html"
+    assert "Heathfield Care Group: go-live evidence pack" in pack.read_text(encoding="utf-8")
+    *_, where, how, command, uri = out.rstrip().splitlines()
+    assert where == f"The evidence pack an inspector would read is in {pack.relative_to(workdir)}."
+    assert how.startswith("Open it in a web browser")
+    assert command.endswith(f" {pack.relative_to(workdir)}")
+    assert uri == f"  or go to {pack.as_uri()}"
 
 
 def test_init_refuses_a_folder_that_does_not_exist(workdir, capsys, monkeypatch):
@@ -274,7 +375,7 @@ def test_installed_golive_exports_what_the_demo_seeded_using_the_command_it_prin
 
     demo = shell(f"{golive} demo")
     assert demo.returncode == 0, demo.stderr
-    *_, export, serve = demo.stdout.splitlines()
+    [export, serve] = [line for line in demo.stdout.splitlines() if "DATABASE_URL=" in line]
     assert export.startswith("  DATABASE_URL=sqlite:///golive-demo.db ")
     assert export.endswith(" export --format all") and serve.endswith(" serve")
     exported = shell(export)

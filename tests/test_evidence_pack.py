@@ -155,8 +155,8 @@ def test_phases_section_lists_each_phase_with_its_date(pack):
     html, _ = pack
     text = text_of(section(html, "phases"))
     for label, day in (
-        ("Pre-go-live", "14 Oct 2026"),
-        ("Go-live", "13 Nov 2026"),
+        ("Pre-go-live", "22 Sep 2026"),
+        ("Go-live", "20 Oct 2026"),
         ("Post-implementation", "27 Nov 2026"),
     ):
         assert re.search(rf"{label}\s+{day}", text), label

@@ -11,7 +11,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import update
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from store.infra.inserts import insert_if_absent, insert_many_if_absent, present_keys
 from store.records.models import OutboxMessage
@@ -222,3 +222,15 @@ def enqueue_many(session: Session, rows: list[dict[str, Any]]) -> set[str]:
     fresh = [row for row in rows if row["key"] not in present]
     insert_many_if_absent(session, OutboxMessage, fresh)
     return {row["key"] for row in fresh}
+
+
+def newest_id(session: Session) -> int:
+    """The id of the message owed last (0 before any): a mark from which ``owed_after`` reads
+    what one run owes, as ``golive job --preview`` shows before rolling the run back."""
+    return session.exec(select(func.max(OutboxMessage.id))).one() or 0
+
+
+def owed_after(session: Session, mark: int) -> list[OutboxMessage]:
+    """The messages owed since ``mark`` (``newest_id``), in the order they were owed."""
+    query = select(OutboxMessage).where(col(OutboxMessage.id) > mark)
+    return list(session.exec(query.order_by(col(OutboxMessage.id))))
