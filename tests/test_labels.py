@@ -29,7 +29,7 @@ import store
 from bot.demo import provider as demo
 from bot.evidence import gather
 from bot.ids import Report
-from bot.views import care, common, issues, review, risks
+from bot.views import care, common, controls, decisions, issues, review, risks, scoring
 from commands import reminders
 from store.infra.db import session_scope
 from store.records import issues as store_issues
@@ -167,7 +167,8 @@ def ids_class(callback_id: str) -> type[StrEnum]:
 
 
 def modal_builders() -> set[Callable[..., Block]]:
-    """Every public ``*_modal`` function in bot/views."""
+    """Every public ``*_modal`` function in bot/views that builds a form (``form_modal`` is
+    the frame the others fill, with no options of its own)."""
     found = set()
     for info in pkgutil.iter_modules(bot.views.__path__):
         module = importlib.import_module(f"bot.views.{info.name}")
@@ -175,6 +176,7 @@ def modal_builders() -> set[Callable[..., Block]]:
             if (
                 name.endswith("_modal")
                 and not name.startswith("_")
+                and name != "form_modal"
                 and inspect.isfunction(value)
                 and value.__module__ == module.__name__
             ):
@@ -228,15 +230,15 @@ MODALS: dict[Callable[..., Block], Callable[[], Block]] = {
     ),
     risks.risk_edit_modal: lambda: risks.risk_edit_modal(RISK, owner=None),
     risks.risk_status_modal: lambda: risks.risk_status_modal(RISK),
-    risks.score_modal: lambda: risks.score_modal(
+    scoring.score_modal: lambda: scoring.score_modal(
         RISK, likelihood=3, impact=4, open_controls=[CONTROL]
     ),
-    risks.control_add_modal: lambda: risks.control_add_modal(RISK),
-    risks.control_assign_modal: lambda: risks.control_assign_modal(CONTROL, owner=None),
-    risks.control_update_modal: lambda: risks.control_update_modal(
+    controls.control_add_modal: lambda: controls.control_add_modal(RISK),
+    controls.control_assign_modal: lambda: controls.control_assign_modal(CONTROL, owner=None),
+    controls.control_update_modal: lambda: controls.control_update_modal(
         CONTROL, status=None, checkpoint_id=None
     ),
-    risks.decision_modal: lambda: risks.decision_modal(RISK.ref, RISK.title),
+    decisions.decision_modal: lambda: decisions.decision_modal(RISK.ref, RISK.title),
     review.start_modal: review.start_modal,
     review.verdict_modal: lambda: review.verdict_modal(
         RISK, controls=[CONTROL], chosen=None, evidence=None
