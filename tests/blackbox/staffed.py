@@ -26,7 +26,7 @@ from tests.blackbox.conftest import drop_schema, empty_postgresql_schema
 from tests.blackbox.forms import fill
 from tests.blackbox.harness import ADMIN, TRIAGE, Provider, Served, wait_until
 from tests.fakeslack import RESPONSE_URL_METHOD, Call, FakeSlack
-from tests.slack_requests import CHANNEL_ID, Response, app_home_opened
+from tests.slack_requests import CHANNEL_ID, Response, app_home_opened, new_trigger_id
 
 Json = dict[str, Any]
 
@@ -172,7 +172,7 @@ class World:
     def _tokens(self) -> tuple[str, str, str]:
         """A token, a trigger id and a response_url of one's own, to know one's answer by."""
         token = f"{next(_sequence)}x{uuid.uuid4().hex[:16]}"
-        trigger = f"{1000000 + next(_sequence)}.1234.{token}"
+        trigger = new_trigger_id()
         return token, trigger, f"{self.fake.hooks_url}commands/T0001/{token}"
 
     def _answer(self, ack: Response, token: str, trigger: str, within: float, wait: bool) -> Answer:
