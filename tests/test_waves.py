@@ -45,7 +45,7 @@ def test_project_lead_puts_a_home_in_wave_three_and_the_board_compares_services(
     world = slack.world
     lead = world.project_lead.slack_user_id
     slack.command("wave oakwood-house status=live wave=3", user=world.staff.slack_user_id)
-    assert "You can't set the project phase" in slack.last_reply()
+    assert "You can't plan services' rollout waves" in slack.last_reply()
     slack.command("wave oakwood-house status=flying", user=lead)
     assert "'flying' is not a wave status" in slack.last_reply()
     slack.command("wave oakwood-house date=soon", user=lead)

@@ -25,6 +25,7 @@ class Action(StrEnum):
     RECORD_DECISION = "record_decision"
     OPEN_CHECKPOINT = "open_checkpoint"
     SET_PHASE = "set_phase"
+    SET_WAVE = "set_wave"
     MANAGE_ROLES = "manage_roles"
     MANAGE_SETUP = "manage_setup"
     EXPORT = "export"
@@ -70,6 +71,7 @@ RULES: dict[Action, Rule] = {
     Action.RECORD_DECISION: _rule("record board decisions", R.BOARD_MEMBER),
     Action.OPEN_CHECKPOINT: _rule("open implementation checkpoints", R.PROJECT_LEAD),
     Action.SET_PHASE: _rule("set the project phase", R.PROJECT_LEAD),
+    Action.SET_WAVE: _rule("plan services' rollout waves", R.PROJECT_LEAD),
     Action.MANAGE_ROLES: _rule("grant and remove roles"),
     Action.MANAGE_SETUP: _rule("set up services, people and channels"),
     Action.START_REVIEW: _rule("start the post-implementation review", R.QUALITY_LEAD),

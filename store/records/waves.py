@@ -46,7 +46,7 @@ def set_wave(
     golive_date: date | None = None,
 ) -> ServiceWave:
     """The project lead plans and moves each service through its rollout."""
-    require(session, actor, Action.SET_PHASE)
+    require(session, actor, Action.SET_WAVE)
     if status is None and wave is None and golive_date is None:
         raise ValidationError(
             "Say what to set: status=live, wave=3 or date=2026-12-01", field="wave"
