@@ -1,4 +1,10 @@
-"""The one form parser: ``view.state.values`` in, a validated input (or field errors) out.
+"""The one form parser: ``view.state.values`` in, a typed result out.
+
+A listener's parser reads each input through ``Form`` and returns ``Parsed`` (the typed
+values, nothing left optional that the form requires) or ``Invalid`` (the messages to show
+beside the inputs, sent back as ``response_action: errors``); the listener matches on it.
+A required answer that is missing is a ``None`` the parser checks for, with the error already
+recorded beside its input, so no listener rests on an ``assert`` (which ``python -O`` drops).
 
 Inputs are built with action id == block id (bot.views.common.input_block), so a value is
 found by its block id, and a store ``ValidationError.field`` maps to the block beside which
@@ -7,13 +13,15 @@ its message belongs.
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeAlias, TypeVar
 
 from store.infra.errors import ValidationError
 
 E = TypeVar("E", bound=StrEnum)
+T = TypeVar("T")
 SLACK_USER_ID = re.compile(r"[UW][A-Z0-9]{2,20}")
 """What a users_select sends: a Slack user id. Anything else is a forged or broken request,
 refused beside the field rather than stored as someone's id."""
@@ -66,12 +74,22 @@ def _texts(values: list[Any]) -> list[str]:
     return [value for value in values if isinstance(value, str)]
 
 
-class FormErrors(Exception):
-    """Errors to show beside the inputs: ``{block_id: message}``."""
+@dataclass(frozen=True)
+class Parsed(Generic[T]):
+    """A form every input of which was answered well: its typed values."""
 
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = errors
+    value: T
+
+
+@dataclass(frozen=True)
+class Invalid:
+    """A form to send back: ``{block_id: message}`` for ``response_action: errors``."""
+
+    errors: dict[str, str]
+
+
+FormResult: TypeAlias = Parsed[T] | Invalid
+"""What a listener's parser returns, and the listener matches on."""
 
 
 class Form:
@@ -133,9 +151,19 @@ class Form:
             return None
         return user_id
 
-    def check(self) -> None:
+    def result(self, value: T) -> FormResult[T]:
+        """``value`` when no input has an error, else every error the form collected."""
         if self.errors:
-            raise FormErrors(dict(self.errors))
+            return Invalid(dict(self.errors))
+        return Parsed(value)
+
+    def invalid(self) -> Invalid:
+        """For a parser whose required answer came back ``None``: the getter that returned it
+        recorded why beside its input. A form with nothing to show is golive's fault, and
+        fails loudly rather than sending Slack an empty error list."""
+        if not self.errors:
+            raise RuntimeError("a required answer is missing but no input says why")
+        return Invalid(dict(self.errors))
 
 
 def field_errors(

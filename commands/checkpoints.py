@@ -13,6 +13,7 @@ from commands.context import Deps, person_in
 from commands.slash import SlashContext
 from store.infra.errors import NotFound
 from store.records import checkpoints, controls, risks
+from store.records.models import ident
 
 Json = dict[str, Any]
 
@@ -24,8 +25,7 @@ def open_checkpoint(deps: Deps, ctx: SlashContext, name: str) -> None:
         checkpoint = checkpoints.open_checkpoint(
             session, actor=person_in(session, ctx.person), name=name, now=deps.now()
         )
-        assert checkpoint.id is not None
-        return checkpoint.id, len(checkpoints.owners_with_open_controls(session))
+        return ident(checkpoint), len(checkpoints.owners_with_open_controls(session))
 
     number, owners = deps.run(work)
     ctx.reply(

@@ -15,18 +15,23 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from slack_bolt import Ack, App
 from slack_sdk import WebClient
+from slack_sdk.webhook import WebhookClient
 from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.error_replies import log_failure, new_ref, private_reply, title_for, user_message
+from bot.escape import BLOCKS_PER_VIEW, fit_blocks
+from bot.forms import FormResult, Invalid, Parsed
+from bot.views.common import notice_modal
 from store.infra.clock import Clock
 from store.infra.db import session_scope
 from store.records import people
 from store.records.models import Person
 
 if TYPE_CHECKING:
-    from commands.slash import SlashRouter
+    from commands.slash import SlashContext, SlashRouter
 
 log = logging.getLogger("golive.commands")
 
@@ -179,9 +184,7 @@ def name_learner(deps: Deps) -> Callable[..., None]:
 
 def person_in(session: Session, person: Person) -> Person:
     """The acting person attached to this session (they were loaded in another)."""
-    found = people.person_by_id(session, person_id=person.id)
-    assert found is not None
-    return found
+    return people.same_person(session, person)
 
 
 def tell(client: WebClient, body: Json, text: str, *, title: str = "golive") -> None:
@@ -211,3 +214,105 @@ def guarded(func: Callable[..., None]) -> Callable[..., None]:
             )
 
     return run
+
+
+# ---------------------------------------------------------------------- modals and replies
+
+
+def ack_only(ack: Ack) -> None:
+    """The ack of a click whose work runs after it (a lazy listener)."""
+    ack()
+
+
+def action_value(body: Json) -> str:
+    """The clicked button's value, or the chosen option's (an overflow menu, a select)."""
+    action = (body.get("actions") or [{}])[0]
+    chosen = action.get("selected_option") or {}
+    return str(action.get("value") or chosen.get("value") or "")
+
+
+def acting(deps: Deps, client: WebClient, body: Json) -> Person:
+    """Whoever clicked or typed: the shared openers serve buttons and ``/golive`` alike, and a
+    slash command's body names its user ``user_id``, not ``user.id``."""
+    return acting_person(deps, client, actor_id_of(body))
+
+
+def open_view(client: WebClient, body: Json, view: Json) -> None:
+    """Open a modal, or stack it on the modal the click came from."""
+    if (body.get("view") or {}).get("type") == "modal":
+        client.views_push(trigger_id=body["trigger_id"], view=view)
+    else:
+        client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def open_for_actor(
+    deps: Deps, client: WebClient, body: Json, build: Callable[[Session, Person], Json]
+) -> None:
+    """Open the modal ``build`` makes for whoever acted (attached to the read's session, so
+    ``build`` can ask the store whether they may), stacked where the click came from."""
+    person = acting(deps, client, body)
+    open_view(client, body, deps.read(lambda session: build(session, person_in(session, person))))
+
+
+def done(ack: Ack, title: str, text: str) -> None:
+    """Close the submission by showing what was recorded, in the same modal."""
+    ack(response_action="update", view=notice_modal(title, text))
+
+
+def submit_error(ack: Ack, errors: dict[str, str]) -> None:
+    """Keep the modal open with each message beside its input."""
+    ack(response_action="errors", errors=errors)
+
+
+def accepted(ack: Ack, result: FormResult[T]) -> T | None:
+    """A submission's typed values; None once its errors are sent back beside the inputs
+    (the submission is answered, and the listener has nothing more to do)."""
+    match result:
+        case Invalid(errors):
+            submit_error(ack, errors)
+            return None
+        case Parsed(value=value):
+            return value
+
+
+def reply(client: WebClient, body: Json, text: str, blocks: list[Json] | None = None) -> None:
+    """An answer only the clicker sees: ephemeral under a message, else a modal."""
+    response_url = body.get("response_url")
+    if response_url:
+        WebhookClient(response_url).send(
+            text=text, blocks=blocks, response_type="ephemeral", replace_original=False
+        )
+        return
+    view = notice_modal("Risk register", text)
+    if blocks:
+        view["blocks"] = fit_blocks(blocks, BLOCKS_PER_VIEW)
+    open_view(client, body, view)
+
+
+def modal_by_ref(
+    app: App,
+    deps: Deps,
+    *,
+    command: str,
+    usage: str,
+    summary: str,
+    ask: str,
+    button: str,
+    build: Callable[[Person, str], Json],
+) -> None:
+    """``/golive COMMAND REF`` and the button whose value is REF open the same modal,
+    ``build(person, ref)``; the command alone is answered with ``ask`` (what to type)."""
+
+    def from_command(ctx: SlashContext) -> None:
+        if len(ctx.args) < 2:
+            ctx.reply(ask)
+            return
+        ctx.client.views_open(trigger_id=ctx.trigger_id, view=build(ctx.person, ctx.args[1]))
+
+    deps.router.add(command, from_command, usage=usage, summary=summary)
+
+    @guarded
+    def from_button(body: Json, client: WebClient) -> None:
+        open_view(client, body, build(acting(deps, client, body), action_value(body)))
+
+    app.action(button)(ack=ack_only, lazy=[from_button])

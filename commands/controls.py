@@ -16,7 +16,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
-from bot.forms import Form, FormErrors
+from bot.forms import Form, FormResult
 from bot.ids import ControlIds
 from bot.views import controls as views
 from bot.views.checkpoints import checkpoint_message
@@ -24,28 +24,27 @@ from bot.views.common import RenderedMessage, section
 from commands import home
 from commands.context import (
     Deps,
+    accepted,
+    ack_only,
+    acting,
     acting_at_ack,
+    action_value,
     actor_in,
     chosen_in,
+    done,
     guarded,
     learn_names,
     name_learner,
+    open_for_actor,
     person_in,
-)
-from commands.risks import (
-    ack_only,
-    acting,
-    action_value,
-    done,
-    open_view,
     reply,
-    submit_error,
 )
+from commands.risks import open_risk_modal
 from commands.slash import SlashContext
 from store.infra.errors import ValidationError
 from store.records import checkpoints, controls, people, risks, verification
 from store.records.enums import ControlStatus
-from store.records.models import Checkpoint, Person
+from store.records.models import Checkpoint, Person, ident
 from store.records.permissions import Action, require
 
 Json = dict[str, Any]
@@ -158,13 +157,11 @@ def redraw(deps: Deps, client: WebClient, origin: Origin, person: Person) -> Non
 def open_update(
     deps: Deps, client: WebClient, body: Json, origin: Origin, status: ControlStatus | None
 ) -> None:
-    person = acting(deps, client, body)
-
-    def build(session: Session) -> Json:
+    def build(session: Session, actor: Person) -> Json:
         control = controls.get_control(session, origin.control_id)
         require(
             session,
-            person_in(session, person),
+            actor,
             Action.UPDATE_CONTROL,
             service_id=controls.parent_service_id(session, control),
             owner_id=control.owner_id,
@@ -175,24 +172,35 @@ def open_update(
         view["private_metadata"] = origin.dump()
         return view
 
-    open_view(client, body, deps.read(build))
+    open_for_actor(deps, client, body, build)
 
 
-def submit_update(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClient) -> None:
+@dataclass(frozen=True)
+class StatusUpdate:
+    status: ControlStatus
+    new_due_date: date | None
+    note: str | None
+
+
+def parse_update(view: Json) -> FormResult[StatusUpdate]:
     form = Form(view)
     status = form.choice(ControlIds.STATUS, ControlStatus, label="A status")
     new_due = form.day(ControlIds.DUE_DATE, label="The new due date")
     note = form.text(ControlIds.NOTE, label="The note")
-    try:
-        form.check()
-    except FormErrors as errors:
-        submit_error(ack, errors.errors)
+    if status is None:
+        return form.invalid()
+    return form.result(StatusUpdate(status, new_due, note))
+
+
+def submit_update(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClient) -> None:
+    update = accepted(ack, parse_update(view))
+    if update is None:
         return
-    assert status is not None
+    status = update.status
     origin = Origin.parse(view.get("private_metadata") or "")
     person = acting_at_ack(deps, body)
     control_ref, risk_ref = record_update(
-        deps, person, origin, status=status, note=note, new_due_date=new_due
+        deps, person, origin, status=status, note=update.note, new_due_date=update.new_due_date
     )
     if status == ControlStatus.INEFFECTIVE and risk_ref:
         next_step = deps.read(
@@ -254,26 +262,38 @@ def status_text(deps: Deps, origin: Origin, ref: str, status: ControlStatus) -> 
 
 
 def open_add(deps: Deps, client: WebClient, body: Json, ref: str) -> None:
-    person = acting(deps, client, body)
+    open_risk_modal(
+        deps,
+        client,
+        body,
+        ref,
+        action=Action.ADD_CONTROL,
+        modal=lambda session, risk: views.control_add_modal(risk),
+    )
 
-    def build(session: Session) -> Json:
-        risk = risks.get_risk(session, ref)
-        require(session, person_in(session, person), Action.ADD_CONTROL, service_id=risk.service_id)
-        return views.control_add_modal(risk)
 
-    open_view(client, body, deps.read(build))
+@dataclass(frozen=True)
+class NewControl:
+    description: str
+    owner_id: str | None
+    due_date: date | None
+    priority: bool
 
 
-def submit_add(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClient) -> None:
+def parse_add(view: Json) -> FormResult[NewControl]:
     form = Form(view)
     description = form.text(ControlIds.DESCRIPTION, label="The control", required=True)
     owner_id = form.user(ControlIds.OWNER, label="An owner")
     due = form.day(ControlIds.DUE_DATE, label="The due date")
     priority = bool(form.values.get(ControlIds.PRIORITY))
-    try:
-        form.check()
-    except FormErrors as errors:
-        submit_error(ack, errors.errors)
+    if description is None:
+        return form.invalid()
+    return form.result(NewControl(description, owner_id, due, priority))
+
+
+def submit_add(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClient) -> None:
+    new = accepted(ack, parse_add(view))
+    if new is None:
         return
     ref = view.get("private_metadata") or ""
 
@@ -283,10 +303,10 @@ def submit_add(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClient) 
             session,
             actor=actor,
             risk=risks.get_risk(session, ref),
-            description=description or "",
-            owner=chosen_in(session, deps, owner_id) if owner_id else None,
-            due_date=due,
-            priority=priority,
+            description=new.description,
+            owner=chosen_in(session, deps, new.owner_id) if new.owner_id else None,
+            due_date=new.due_date,
+            priority=new.priority,
             now=deps.now(),
         )
         controls.owe_assignment_notice(session, actor=actor, control=control, now=deps.now())
@@ -297,32 +317,40 @@ def submit_add(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClient) 
 
 
 def open_assign(deps: Deps, client: WebClient, body: Json, control_id: str) -> None:
-    person = acting(deps, client, body)
-
-    def build(session: Session) -> Json:
+    def build(session: Session, actor: Person) -> Json:
         control = controls.get_control(session, control_id)
         require(
             session,
-            person_in(session, person),
+            actor,
             Action.ADD_CONTROL,
             service_id=controls.parent_service_id(session, control),
         )
         owner = people.person_by_id(session, person_id=control.owner_id)
         return views.control_assign_modal(control, owner=owner)
 
-    open_view(client, body, deps.read(build))
+    open_for_actor(deps, client, body, build)
 
 
-def submit_assign(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClient) -> None:
+@dataclass(frozen=True)
+class Assignment:
+    owner_id: str
+    due_date: date | None
+
+
+def parse_assign(view: Json) -> FormResult[Assignment]:
     form = Form(view)
     owner_id = form.user(ControlIds.OWNER, label="An owner", required=True)
     due = form.day(ControlIds.DUE_DATE, label="The due date")
-    try:
-        form.check()
-    except FormErrors as errors:
-        submit_error(ack, errors.errors)
+    if owner_id is None:
+        return form.invalid()
+    return form.result(Assignment(owner_id, due))
+
+
+def submit_assign(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClient) -> None:
+    assignment = accepted(ack, parse_assign(view))
+    if assignment is None:
         return
-    assert owner_id is not None
+    owner_id = assignment.owner_id
 
     def work(session: Session) -> str:
         actor = actor_in(session, deps, body)
@@ -332,7 +360,7 @@ def submit_assign(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClien
             actor=actor,
             control=control,
             owner=chosen_in(session, deps, owner_id),
-            due_date=due,
+            due_date=assignment.due_date,
             now=deps.now(),
         )
         controls.owe_assignment_notice(session, actor=actor, control=control, now=deps.now())
@@ -371,8 +399,7 @@ def control_command(deps: Deps, ctx: SlashContext) -> None:
     if args[0].lower() == "add" and len(args) > 1:
         open_add(deps, ctx.client, ctx.body, args[1])
         return
-    control_id = deps.read(lambda session: controls.get_control(session, args[0]).id)
-    assert control_id is not None
+    control_id = deps.read(lambda session: ident(controls.get_control(session, args[0])))
     origin = Origin(control_id)
     if len(args) == 1:
         open_update(deps, ctx.client, ctx.body, origin, None)

@@ -2,6 +2,8 @@
 board's escalation posts, value R-003 or GL-0042) or ``/golive decision R-003`` opens the
 modal; the decision is recorded, shown on the risk and posted to the board channel."""
 
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -9,12 +11,19 @@ from slack_sdk import WebClient
 from sqlmodel import Session
 
 from bot.escape import plain
-from bot.forms import Form, FormErrors
+from bot.forms import Form, FormResult
 from bot.ids import DecisionIds
 from bot.views import decisions as views
-from commands.context import Deps, actor_in, chosen_in, guarded, name_learner, person_in
-from commands.risks import ack_only, acting, action_value, done, open_view, submit_error
-from commands.slash import SlashContext
+from commands.context import (
+    Deps,
+    accepted,
+    actor_in,
+    chosen_in,
+    done,
+    modal_by_ref,
+    name_learner,
+    person_in,
+)
 from store.records import decisions, issues, risks
 from store.records.enums import DecisionKind
 from store.records.models import ISSUE_PREFIX, Issue, Person, Risk
@@ -45,19 +54,33 @@ def decision_view(deps: Deps, person: Person, ref: str) -> Json:
     return deps.read(build)
 
 
-def submit(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClient) -> None:
+@dataclass(frozen=True)
+class DecisionForm:
+    """The decision as typed; its owner is a Slack user, found or created when it is saved."""
+
+    kind: DecisionKind
+    summary: str
+    owner_id: str | None
+    escalation_route: str | None
+    follow_up_date: date | None
+
+
+def parse_decision(view: Json) -> FormResult[DecisionForm]:
     form = Form(view)
     kind = form.choice(DecisionIds.KIND, DecisionKind, label="The decision")
     summary = form.text(DecisionIds.SUMMARY, label="What the board decided", required=True)
     owner_id = form.user(DecisionIds.OWNER, label="An owner")
     route = form.text(DecisionIds.ESCALATION_ROUTE, label="The escalation route")
     follow_up = form.day(DecisionIds.FOLLOW_UP, label="The follow-up date")
-    try:
-        form.check()
-    except FormErrors as errors:
-        submit_error(ack, errors.errors)
+    if kind is None or summary is None:
+        return form.invalid()
+    return form.result(DecisionForm(kind, summary, owner_id, route, follow_up))
+
+
+def submit(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClient) -> None:
+    typed = accepted(ack, parse_decision(view))
+    if typed is None:
         return
-    assert kind is not None and summary is not None
     ref = view.get("private_metadata") or ""
 
     def work(session: Session) -> str:
@@ -66,11 +89,11 @@ def submit(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClient) -> N
             session,
             actor=actor_in(session, deps, body),
             data=decisions.NewDecision(
-                kind=kind,
-                summary=summary,
-                owner=chosen_in(session, deps, owner_id) if owner_id else None,
-                escalation_route=route,
-                follow_up_date=follow_up,
+                kind=typed.kind,
+                summary=typed.summary,
+                owner=chosen_in(session, deps, typed.owner_id) if typed.owner_id else None,
+                escalation_route=typed.escalation_route,
+                follow_up_date=typed.follow_up_date,
             ),
             now=deps.now(),
             risk=subject if isinstance(subject, Risk) else None,
@@ -83,31 +106,22 @@ def submit(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClient) -> N
     done(
         ack,
         "Decision recorded",
-        f":classical_building: *{kind.label}* on *{subject_ref}* is recorded and posted to "
+        f":classical_building: *{typed.kind.label}* on *{subject_ref}* is recorded and posted to "
         "the board channel.",
     )
 
 
 def register(app: App, deps: Deps) -> None:
-    def decision_command(ctx: SlashContext) -> None:
-        if len(ctx.args) < 2:
-            ctx.reply("Say what the decision is about, like `/golive decision R-003`.")
-            return
-        view = decision_view(deps, ctx.person, ctx.args[1])
-        ctx.client.views_open(trigger_id=ctx.trigger_id, view=view)
-
-    deps.router.add(
-        "decision",
-        decision_command,
+    modal_by_ref(
+        app,
+        deps,
+        command="decision",
         usage="/golive decision R-003 | /golive decision GL-0042",
         summary="record a project board decision on a risk or an issue",
+        ask="Say what the decision is about, like `/golive decision R-003`.",
+        button=DecisionIds.OPEN,
+        build=lambda person, ref: decision_view(deps, person, ref),
     )
-
-    @guarded
-    def open_decision(body: Json, client: WebClient) -> None:
-        open_view(client, body, decision_view(deps, acting(deps, client, body), action_value(body)))
-
-    app.action(DecisionIds.OPEN)(ack=ack_only, lazy=[open_decision])
 
     def on_submit(ack: Ack, body: Json, view: Json, client: WebClient) -> None:
         submit(deps, ack, body, view, client)

@@ -18,7 +18,7 @@ from store.infra.errors import DomainError, PermissionDenied
 from store.records import audit
 from store.records.channels import all_channels
 from store.records.enums import ChannelPurpose
-from store.records.models import Person
+from store.records.models import Person, ident
 from store.records.permissions import RULES, Action, grants_of, who_may
 from store.records.privacy import may_see_personal_data
 
@@ -29,9 +29,8 @@ SHARED_PURPOSES = (ChannelPurpose.PROJECT, ChannelPurpose.BOARD)
 def may_export(session: Session, person: Person) -> bool:
     """Export is for the roles that hold governance records, at any scope: a registered
     manager (granted for their service) hands these files to the inspector of that service."""
-    assert person.id is not None
     roles = RULES[Action.EXPORT].roles
-    return any(grant.role in roles for grant in grants_of(session, person.id))
+    return any(grant.role in roles for grant in grants_of(session, ident(person)))
 
 
 def parse(args: list[str]) -> tuple[str, bool]:

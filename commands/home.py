@@ -13,7 +13,7 @@ from bot.views.home import PER_LIST, HomeData, home_view
 from commands.context import Deps, guarded
 from store.infra.errors import DomainError
 from store.records import controls, issues, people, quiet
-from store.records.models import Person
+from store.records.models import Person, ident
 from store.records.permissions import Action, permissions_for
 
 log = logging.getLogger("golive.home")
@@ -27,14 +27,14 @@ def home_data(session: Session, slack_user_id: str, *, today: date) -> HomeData:
     person = people.find_person(session, slack_user_id)
     if person is None:
         return HomeData(name=None)
-    assert person.id is not None
-    mine = issues.IssueFilter(owner_id=person.id, open_only=True)
-    theirs = issues.IssueFilter(reporter_id=person.id)
+    person_id = ident(person)
+    mine = issues.IssueFilter(owner_id=person_id, open_only=True)
+    theirs = issues.IssueFilter(reporter_id=person_id)
     owned = issues.list_issues(session, filters=mine, limit=PER_LIST)
     reported = issues.list_issues(session, filters=theirs, limit=PER_LIST)
-    late = issues.overdue_corrections(session, today=today, owner_id=person.id, limit=PER_LIST)
+    late = issues.overdue_corrections(session, today=today, owner_id=person_id, limit=PER_LIST)
     overdue_controls, overdue_control_count = controls.overdue_controls_of(
-        session, owner_id=person.id, today=today, limit=PER_LIST
+        session, owner_id=person_id, today=today, limit=PER_LIST
     )
     shown = [*owned, *reported, *late]
     may = permissions_for(session, person)

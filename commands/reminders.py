@@ -7,6 +7,7 @@ which makes the change through the store's own rules; the item's buttons in the 
 replaced by what was answered, so the message shows what is still waiting.
 """
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -16,11 +17,21 @@ from sqlmodel import Session
 
 from bot.error_replies import refusal
 from bot.escape import escape
-from bot.forms import Form, FormErrors, field_errors
+from bot.forms import Form, FormResult, field_errors
 from bot.ids import ReminderIds
 from bot.views.common import context, datepicker, input_block, modal, section, text_input
-from commands.context import Deps, guarded, person_in
-from commands.risks import ack_only, acting, action_value, done, open_view, submit_error
+from commands.context import (
+    Deps,
+    accepted,
+    ack_only,
+    acting,
+    action_value,
+    done,
+    guarded,
+    open_view,
+    person_in,
+    submit_error,
+)
 from store.infra.errors import DomainError, ValidationError
 from store.records import people, reminders, verification
 from store.records.reminders import ItemKind, Response
@@ -184,7 +195,18 @@ def open_answer(deps: Deps, client: WebClient, body: Json, response: Response) -
     open_view(client, body, answer_modal(value, response, channel, ts))
 
 
-def submit_answer(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClient) -> None:
+@dataclass(frozen=True)
+class Answer:
+    """An answer from the modal: which reminder item (its button's value), how, and the date
+    and note the answer asks for."""
+
+    response: Response
+    value: str
+    note: str | None
+    new_date: date | None
+
+
+def parse_answer(view: Json) -> FormResult[Answer]:
     form = Form(view)
     response, value, _channel, _ts = _metadata(form.metadata)
     kind, _, _ = reminders.parse_value(value)
@@ -192,14 +214,23 @@ def submit_answer(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClien
         ReminderIds.NEW_DATE, label="The date", required=_needs_date(kind, response)
     )
     note = form.text(ReminderIds.NOTE, label="The note", required=response != Response.COMPLETED)
-    try:
-        form.check()
-    except FormErrors as errors:
-        submit_error(ack, errors.errors)
+    return form.result(Answer(response, value, note, new_date))
+
+
+def submit_answer(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClient) -> None:
+    answer = accepted(ack, parse_answer(view))
+    if answer is None:
         return
+    response = answer.response
     try:
         ref = record(
-            deps, client, body, value=value, response=response, note=note, new_date=new_date
+            deps,
+            client,
+            body,
+            value=answer.value,
+            response=response,
+            note=answer.note,
+            new_date=answer.new_date,
         )
     except ValidationError as error:
         beside = field_errors(error, view, fields=STORE_FIELDS)

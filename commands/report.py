@@ -8,12 +8,12 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.forms import Form, FormErrors, field_errors
+from bot.forms import Form, FormResult, field_errors
 from bot.ids import Home, Report
 from bot.views import issues as views
 from bot.views.issues import ReportOrigin
 from commands import home
-from commands.context import Deps, acting_person, actor_in, guarded, learn_names
+from commands.context import Deps, accepted, acting_person, actor_in, guarded, learn_names
 from commands.slash import SlashContext
 from store.infra.errors import ValidationError
 from store.records import issues, people
@@ -53,7 +53,7 @@ def submission_key(view: Json) -> str:
     return f"report:{view.get('id')}:{digest}"
 
 
-def parse_report(view: Json) -> IssueReport:
+def parse_report(view: Json) -> FormResult[IssueReport]:
     form = Form(view)
     service = form.integer(Report.SERVICE, label="The service")
     category = form.choice(Report.CATEGORY, IssueCategory, label="What kind of problem")
@@ -66,11 +66,17 @@ def parse_report(view: Json) -> IssueReport:
         form.errors[Report.WORKAROUND_DETAIL] = (
             "Say what the unsafe workaround is, so a manager can put a control in place"
         )
-    form.check()
-    assert service is not None and category and description and impact and urgency
-    assert workaround is not None
+    if (
+        service is None
+        or category is None
+        or description is None
+        or impact is None
+        or urgency is None
+        or workaround is None
+    ):
+        return form.invalid()
     origin = ReportOrigin.load(view.get("private_metadata"))
-    return IssueReport(
+    report = IssueReport(
         service_id=service,
         category=category,
         description=description,
@@ -81,6 +87,7 @@ def parse_report(view: Json) -> IssueReport:
         source=origin.source,
         source_permalink=origin.permalink,
     )
+    return form.result(report)
 
 
 def permalink_of(client: WebClient, channel: str | None, ts: str | None) -> str | None:
@@ -140,10 +147,8 @@ def register(app: App, deps: Deps) -> None:
     app.action(Home.REPORT)(ack=ack_shortcut, lazy=[open_from_button])
 
     def submit_report(ack: Ack, body: Json, view: Json, client: WebClient) -> None:
-        try:
-            report = parse_report(view)
-        except FormErrors as errors:
-            ack(response_action="errors", errors=errors.errors)
+        report = accepted(ack, parse_report(view))
+        if report is None:
             return
         key = submission_key(view)
         try:

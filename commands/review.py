@@ -8,24 +8,30 @@ or ``/golive verdict R-003``; ``/golive transfer R-003`` moves a risk into busin
 """
 
 from collections.abc import Callable
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from sqlmodel import Session
 
-from bot.forms import Form, FormErrors
+from bot.forms import Form, FormResult
 from bot.ids import ReviewIds
 from bot.views import review as views
-from bot.views.common import notice_modal
 from commands.context import (
     Deps,
-    acting_person,
+    accepted,
+    ack_only,
+    acting,
+    action_value,
     actor_in,
     chosen_in,
+    done,
     guarded,
+    modal_by_ref,
     name_learner,
+    open_view,
     person_in,
     tell,
 )
@@ -37,39 +43,6 @@ from store.records.risks import controls_of, get_risk, require_reader
 
 Json = dict[str, Any]
 Submission = Callable[[Deps, Ack, Json, Json, WebClient], None]
-
-
-def _ack(ack: Ack) -> None:
-    ack()
-
-
-def _value(body: Json) -> str:
-    return str(((body.get("actions") or [{}])[0]).get("value") or "")
-
-
-def _acting(deps: Deps, client: WebClient, body: Json) -> Person:
-    return acting_person(deps, client, body["user"]["id"])
-
-
-def _open(client: WebClient, body: Json, view: Json) -> None:
-    """Open a modal, or stack it on the modal the click came from."""
-    if (body.get("view") or {}).get("type") == "modal":
-        client.views_push(trigger_id=body["trigger_id"], view=view)
-    else:
-        client.views_open(trigger_id=body["trigger_id"], view=view)
-
-
-def _done(ack: Ack, title: str, text: str) -> None:
-    ack(response_action="update", view=notice_modal(title, text))
-
-
-def _form_failed(ack: Ack, form: Form) -> bool:
-    try:
-        form.check()
-    except FormErrors as errors:
-        ack(response_action="errors", errors=errors.errors)
-        return True
-    return False
 
 
 # Views, each built after the store has said the person may do this
@@ -170,15 +143,19 @@ def close_check(deps: Deps, person: Person) -> tuple[Json | None, str]:
 # Submissions
 
 
-def submit_start(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClient) -> None:
+def parse_start(view: Json) -> FormResult[review.Findings]:
     form = Form(view)
     texts = {
         name: form.text(block_id, label=review.FINDING_LABELS[name], required=True)
         for name, block_id in views.FINDING_BLOCKS.items()
     }
-    if _form_failed(ack, form):
+    return form.result(review.Findings(**{k: v or "" for k, v in texts.items()}))
+
+
+def submit_start(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClient) -> None:
+    findings = accepted(ack, parse_start(view))
+    if findings is None:
         return
-    findings = review.Findings(**{k: v or "" for k, v in texts.items()})
     ref = deps.run(
         lambda session: (
             review.start_review(
@@ -186,7 +163,7 @@ def submit_start(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClient
             ).ref
         )
     )
-    _done(
+    done(
         ack,
         f"{ref} started",
         f":clipboard: The post-implementation review *{ref}* has started. Registered managers "
@@ -195,35 +172,61 @@ def submit_start(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClient
     )
 
 
-def submit_verdict(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClient) -> None:
+@dataclass(frozen=True)
+class Verdict:
+    verdict: Effectiveness
+    evidence: str
+
+
+def parse_verdict(view: Json) -> FormResult[Verdict]:
     form = Form(view)
     kind = form.choice(ReviewIds.VERDICT, Effectiveness, label="Whether the controls worked")
     evidence = form.text(ReviewIds.EVIDENCE, label="The evidence", required=True)
-    if _form_failed(ack, form):
+    if kind is None or evidence is None:
+        return form.invalid()
+    return form.result(Verdict(kind, evidence))
+
+
+def submit_verdict(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClient) -> None:
+    given = accepted(ack, parse_verdict(view))
+    if given is None:
         return
-    assert kind is not None and evidence is not None
     ref = str(view.get("private_metadata") or "")
     deps.run(
         lambda session: review.record_verdict(
             session,
             actor=actor_in(session, deps, body),
             ref=ref,
-            verdict=kind,
-            evidence=evidence,
+            verdict=given.verdict,
+            evidence=given.evidence,
             now=deps.now(),
         )
     )
-    _done(ack, "Verdict saved", f":white_check_mark: *{ref}*: {kind.label.lower()}. Thank you.")
+    words = given.verdict.label.lower()
+    done(ack, "Verdict saved", f":white_check_mark: *{ref}*: {words}. Thank you.")
 
 
-def submit_transfer(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClient) -> None:
+@dataclass(frozen=True)
+class Transfer:
+    owner_id: str
+    review_date: date
+    note: str | None
+
+
+def parse_transfer(view: Json) -> FormResult[Transfer]:
     form = Form(view)
     owner_id = form.user(ReviewIds.OWNER, label="An owner", required=True)
     review_date = form.day(ReviewIds.REVIEW_DATE, label="A review date", required=True)
     note = form.text(ReviewIds.NOTE, label="The note")
-    if _form_failed(ack, form):
+    if owner_id is None or review_date is None:
+        return form.invalid()
+    return form.result(Transfer(owner_id, review_date, note))
+
+
+def submit_transfer(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClient) -> None:
+    transfer = accepted(ack, parse_transfer(view))
+    if transfer is None:
         return
-    assert owner_id is not None and review_date is not None
     ref = str(view.get("private_metadata") or "")
 
     def work(session: Session) -> str:
@@ -231,82 +234,115 @@ def submit_transfer(deps: Deps, ack: Ack, body: Json, view: Json, client: WebCli
             session,
             actor=actor_in(session, deps, body),
             ref=ref,
-            owner=chosen_in(session, deps, owner_id),
-            review_date=review_date,
-            note=note,
+            owner=chosen_in(session, deps, transfer.owner_id),
+            review_date=transfer.review_date,
+            note=transfer.note,
             now=deps.now(),
         ).ref
 
     new_ref = deps.run(work)
-    _done(
+    done(
         ack,
         "Risk transferred",
         f":arrow_right: *{ref}* is now *{new_ref}* on the business-as-usual register, owned by "
-        f"<@{owner_id}>, next review {review_date:%d %b %Y}.",
+        f"<@{transfer.owner_id}>, next review {transfer.review_date:%d %b %Y}.",
     )
 
 
-def submit_action(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClient) -> None:
+@dataclass(frozen=True)
+class LeadershipAction:
+    description: str
+    owner_id: str
+    due_date: date | None
+
+
+def parse_action(view: Json) -> FormResult[LeadershipAction]:
     form = Form(view)
     description = form.text(ReviewIds.DESCRIPTION, label="The action", required=True)
     owner_id = form.user(ReviewIds.OWNER, label="An owner", required=True)
     due = form.day(ReviewIds.DUE_DATE, label="The due date")
-    if _form_failed(ack, form):
+    if description is None or owner_id is None:
+        return form.invalid()
+    return form.result(LeadershipAction(description, owner_id, due))
+
+
+def submit_action(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClient) -> None:
+    action = accepted(ack, parse_action(view))
+    if action is None:
         return
-    assert description is not None and owner_id is not None
     ref = deps.run(
         lambda session: (
             review.record_leadership_action(
                 session,
                 actor=actor_in(session, deps, body),
-                description=description,
-                owner=chosen_in(session, deps, owner_id),
-                due_date=due,
+                description=action.description,
+                owner=chosen_in(session, deps, action.owner_id),
+                due_date=action.due_date,
                 now=deps.now(),
             ).ref
         )
     )
-    _done(
+    done(
         ack,
         f"{ref} recorded",
-        f":white_check_mark: Leadership action *{ref}* is recorded, owned by <@{owner_id}>.",
+        f":white_check_mark: Leadership action *{ref}* is recorded, owned by "
+        f"<@{action.owner_id}>.",
     )
 
 
-def submit_audits(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClient) -> None:
+@dataclass(frozen=True)
+class AuditPlan:
+    topic: str
+    first_due: date
+    months: int
+
+
+def parse_audits(view: Json) -> FormResult[AuditPlan]:
     form = Form(view)
     topic = form.text(ReviewIds.TOPIC, label="What the audit checks", required=True)
     first_due = form.day(ReviewIds.FIRST_DUE, label="The first audit date", required=True)
     months = form.integer(ReviewIds.MONTHS, label="How many months")
-    if _form_failed(ack, form):
+    if topic is None or first_due is None or months is None:
+        return form.invalid()
+    return form.result(AuditPlan(topic, first_due, months))
+
+
+def submit_audits(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClient) -> None:
+    plan = accepted(ack, parse_audits(view))
+    if plan is None:
         return
-    assert topic is not None and first_due is not None and months is not None
 
     def work(session: Session) -> list[str]:
         scheduled = review.schedule_audits(
             session,
             actor=actor_in(session, deps, body),
-            topic=topic,
-            first_due=first_due,
-            months=months,
+            topic=plan.topic,
+            first_due=plan.first_due,
+            months=plan.months,
             now=deps.now(),
         )
         return [f"{a.ref} due {a.due_date:%d %b %Y}" for a in scheduled]
 
     lines = deps.run(work)
-    _done(
+    done(
         ack,
         "Audits scheduled",
         ":calendar: Follow-up audits scheduled:\n" + "\n".join(f"• {line}" for line in lines),
     )
 
 
-def submit_result(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClient) -> None:
+def parse_result(view: Json) -> FormResult[str]:
     form = Form(view)
     result = form.text(ReviewIds.RESULT, label="What the audit found", required=True)
-    if _form_failed(ack, form):
+    if result is None:
+        return form.invalid()
+    return form.result(result)
+
+
+def submit_result(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClient) -> None:
+    result = accepted(ack, parse_result(view))
+    if result is None:
         return
-    assert result is not None
     ref = str(view.get("private_metadata") or "")
 
     def work(session: Session) -> str:
@@ -319,7 +355,7 @@ def submit_result(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClien
             f"{item.residual_score} ({item.high_risks} high or extreme): {trend}."
         )
 
-    _done(ack, "Audit result saved", deps.run(work))
+    done(ack, "Audit result saved", deps.run(work))
 
 
 def submit_close(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClient) -> None:
@@ -330,7 +366,7 @@ def submit_close(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClient
             session, actor=actor_in(session, deps, body), note=note, now=deps.now()
         )
     )
-    _done(
+    done(
         ack,
         "Project closed",
         ":lock: The implementation is closed and the board channel is told. Remaining risks "
@@ -373,14 +409,6 @@ def register(app: App, deps: Deps) -> None:
         view = simple_view(deps, ctx.person, Action.FOLLOW_UP_AUDIT)
         ctx.client.views_open(trigger_id=ctx.trigger_id, view=view)
 
-    def audit_command(ctx: SlashContext) -> None:
-        if len(ctx.args) < 2:
-            ctx.reply("Say which audit, like `/golive audit FA-3`.")
-            return
-        ctx.client.views_open(
-            trigger_id=ctx.trigger_id, view=result_view(deps, ctx.person, ctx.args[1])
-        )
-
     def close_command(ctx: SlashContext) -> None:
         view, refusal = close_check(deps, ctx.person)
         if view is None:
@@ -419,11 +447,15 @@ def register(app: App, deps: Deps) -> None:
         usage="/golive audits",
         summary="schedule monthly follow-up audits",
     )
-    router.add(
-        "audit",
-        audit_command,
+    modal_by_ref(
+        app,
+        deps,
+        command="audit",
         usage="/golive audit FA-3",
         summary="record a follow-up audit's result",
+        ask="Say which audit, like `/golive audit FA-3`.",
+        button=ReviewIds.RECORD_RESULT,
+        build=lambda person, ref: result_view(deps, person, ref),
     )
     router.add(
         "close-project",
@@ -435,40 +467,35 @@ def register(app: App, deps: Deps) -> None:
     def verdict_clicked(kind: Effectiveness) -> Callable[..., None]:
         @guarded
         def open_verdict(body: Json, client: WebClient) -> None:
-            person = _acting(deps, client, body)
-            _open(client, body, verdict_view(deps, person, _value(body), kind))
+            person = acting(deps, client, body)
+            open_view(client, body, verdict_view(deps, person, action_value(body), kind))
 
         return open_verdict
 
     for kind, action_id in views.VERDICT_BUTTONS.items():
-        app.action(action_id)(ack=_ack, lazy=[verdict_clicked(kind)])
+        app.action(action_id)(ack=ack_only, lazy=[verdict_clicked(kind)])
 
     @guarded
     def open_action(body: Json, client: WebClient) -> None:
-        view = simple_view(deps, _acting(deps, client, body), Action.LEADERSHIP_ACTION)
-        _open(client, body, view)
+        view = simple_view(deps, acting(deps, client, body), Action.LEADERSHIP_ACTION)
+        open_view(client, body, view)
 
     @guarded
     def open_audits(body: Json, client: WebClient) -> None:
-        view = simple_view(deps, _acting(deps, client, body), Action.FOLLOW_UP_AUDIT)
-        _open(client, body, view)
-
-    @guarded
-    def open_result(body: Json, client: WebClient) -> None:
-        _open(client, body, result_view(deps, _acting(deps, client, body), _value(body)))
+        view = simple_view(deps, acting(deps, client, body), Action.FOLLOW_UP_AUDIT)
+        open_view(client, body, view)
 
     @guarded
     def open_close(body: Json, client: WebClient) -> None:
-        view, refusal = close_check(deps, _acting(deps, client, body))
+        view, refusal = close_check(deps, acting(deps, client, body))
         if view is None:
             tell(client, body, refusal, title="Can't close yet")
         else:
-            _open(client, body, view)
+            open_view(client, body, view)
 
-    app.action(ReviewIds.OPEN_ACTION)(ack=_ack, lazy=[open_action])
-    app.action(ReviewIds.OPEN_AUDITS)(ack=_ack, lazy=[open_audits])
-    app.action(ReviewIds.RECORD_RESULT)(ack=_ack, lazy=[open_result])
-    app.action(ReviewIds.OPEN_CLOSE)(ack=_ack, lazy=[open_close])
+    app.action(ReviewIds.OPEN_ACTION)(ack=ack_only, lazy=[open_action])
+    app.action(ReviewIds.OPEN_AUDITS)(ack=ack_only, lazy=[open_audits])
+    app.action(ReviewIds.OPEN_CLOSE)(ack=ack_only, lazy=[open_close])
 
     submissions = {
         ReviewIds.START_VIEW: submit_start,

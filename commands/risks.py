@@ -6,34 +6,39 @@ checkpoints) share: opening a modal from wherever the click came from, and sayin
 """
 
 import re
-from dataclasses import replace
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
-from slack_sdk.webhook import WebhookClient
 from sqlmodel import Session
 
-from bot.escape import BLOCKS_PER_VIEW, fit_blocks
-from bot.forms import Form, FormErrors
+from bot.forms import Form, FormResult
 from bot.ids import RiskIds
 from bot.views import risks as views
-from bot.views.common import notice_modal
 from commands.context import (
     Deps,
+    accepted,
+    ack_only,
+    acting,
     acting_person,
-    actor_id_of,
+    action_value,
     actor_in,
     chosen_in,
+    done,
     guarded,
     name_learner,
+    open_for_actor,
+    open_view,
     person_in,
+    reply,
 )
 from commands.slash import SlashContext
 from store.infra.errors import ValidationError
 from store.records import decisions, people, risks
 from store.records.enums import Band, RiskCategory, RiskScope, RiskStatus
-from store.records.models import Person
+from store.records.models import Person, Risk
 from store.records.permissions import Action, require
 
 Json = dict[str, Any]
@@ -46,49 +51,6 @@ LIST_USAGE = (
 
 
 # ---------------------------------------------------------------------- shared helpers
-
-
-def ack_only(ack: Ack) -> None:
-    ack()
-
-
-def open_view(client: WebClient, body: Json, view: Json) -> None:
-    """Open a modal, or stack it on the modal the click came from."""
-    if (body.get("view") or {}).get("type") == "modal":
-        client.views_push(trigger_id=body["trigger_id"], view=view)
-    else:
-        client.views_open(trigger_id=body["trigger_id"], view=view)
-
-
-def action_value(body: Json) -> str:
-    action = (body.get("actions") or [{}])[0]
-    chosen = action.get("selected_option") or {}
-    return str(action.get("value") or chosen.get("value") or "")
-
-
-def acting(deps: Deps, client: WebClient, body: Json) -> Person:
-    """Whoever clicked or typed: the shared openers serve buttons and ``/golive`` alike, and a
-    slash command's body names its user ``user_id``, not ``user.id``."""
-    return acting_person(deps, client, actor_id_of(body))
-
-
-def done(ack: Ack, title: str, text: str) -> None:
-    """Close the submission by showing what was recorded, in the same modal."""
-    ack(response_action="update", view=notice_modal(title, text))
-
-
-def reply(client: WebClient, body: Json, text: str, blocks: list[Json] | None = None) -> None:
-    """An answer only the clicker sees: ephemeral under a message, else a modal."""
-    response_url = body.get("response_url")
-    if response_url:
-        WebhookClient(response_url).send(
-            text=text, blocks=blocks, response_type="ephemeral", replace_original=False
-        )
-        return
-    view = notice_modal("Risk register", text)
-    if blocks:
-        view["blocks"] = fit_blocks(blocks, BLOCKS_PER_VIEW)
-    open_view(client, body, view)
 
 
 def user_id_from(text: str) -> str | None:
@@ -106,8 +68,24 @@ def person_named(deps: Deps, client: WebClient, text: str) -> Person:
     return acting_person(deps, client, user_id)
 
 
-def submit_error(ack: Ack, errors: dict[str, str]) -> None:
-    ack(response_action="errors", errors=errors)
+def open_risk_modal(
+    deps: Deps,
+    client: WebClient,
+    body: Json,
+    ref: str,
+    *,
+    action: Action,
+    modal: Callable[[Session, Risk], Json],
+) -> None:
+    """A modal about one risk (edit it, change its status, add a control), opened only for
+    someone who may ``action`` on the risk's service."""
+
+    def build(session: Session, actor: Person) -> Json:
+        risk = risks.get_risk(session, ref)
+        require(session, actor, action, service_id=risk.service_id)
+        return modal(session, risk)
+
+    open_for_actor(deps, client, body, build)
 
 
 # ---------------------------------------------------------------------- add and edit
@@ -128,8 +106,15 @@ def open_add(deps: Deps, client: WebClient, body: Json, person: Person) -> None:
     open_view(client, body, deps.read(build))
 
 
-def parse_new_risk(view: Json) -> tuple[risks.NewRisk, str | None]:
+@dataclass(frozen=True)
+class NewRiskForm:
     """The new risk as typed, and the Slack user picked as its owner (created with the risk)."""
+
+    risk: risks.NewRisk
+    owner_id: str | None
+
+
+def parse_new_risk(view: Json) -> FormResult[NewRiskForm]:
     form = Form(view)
     title = form.text(RiskIds.TITLE, label="The risk", required=True)
     description = form.text(RiskIds.DESCRIPTION, label="The description") or ""
@@ -141,8 +126,8 @@ def parse_new_risk(view: Json) -> tuple[risks.NewRisk, str | None]:
     route = form.text(RiskIds.ESCALATION_ROUTE, label="The escalation route")
     first = form.text(RiskIds.CONTROLS, label="The first controls") or ""
     review = form.day(RiskIds.REVIEW_DATE, label="The review date")
-    form.check()
-    assert title is not None and category is not None
+    if title is None or category is None:
+        return form.invalid()
     service_id = (
         int(scope.removeprefix(views.SERVICE_PREFIX))
         if scope.removeprefix(views.SERVICE_PREFIX).isdigit()
@@ -159,19 +144,17 @@ def parse_new_risk(view: Json) -> tuple[risks.NewRisk, str | None]:
         review_date=review,
         first_controls=[line for line in first.splitlines() if line.strip()],
     )
-    return data, owner_id
+    return form.result(NewRiskForm(data, owner_id))
 
 
 def submit_add(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClient) -> None:
-    try:
-        data, owner_id = parse_new_risk(view)
-    except FormErrors as errors:
-        submit_error(ack, errors.errors)
+    typed = accepted(ack, parse_new_risk(view))
+    if typed is None:
         return
 
     def work(session: Session) -> str:
-        owner = chosen_in(session, deps, owner_id) if owner_id else None
-        chosen = replace(data, owner_id=owner.id if owner else None)
+        owner = chosen_in(session, deps, typed.owner_id) if typed.owner_id else None
+        chosen = replace(typed.risk, owner_id=owner.id if owner else None)
         actor = actor_in(session, deps, body)
         return risks.create_risk(session, actor=actor, data=chosen, now=deps.now()).ref
 
@@ -185,27 +168,35 @@ def submit_add(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClient) 
 
 
 def open_edit(deps: Deps, client: WebClient, body: Json, ref: str) -> None:
-    person = acting(deps, client, body)
-
-    def build(session: Session) -> Json:
-        risk = risks.get_risk(session, ref)
-        require(session, person_in(session, person), Action.RECORD_RISK, service_id=risk.service_id)
+    def modal(session: Session, risk: Risk) -> Json:
         owner = people.person_by_id(session, person_id=risk.owner_id)
         return views.risk_edit_modal(risk, owner=owner)
 
-    open_view(client, body, deps.read(build))
+    open_risk_modal(deps, client, body, ref, action=Action.RECORD_RISK, modal=modal)
 
 
-def submit_edit(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClient) -> None:
+@dataclass(frozen=True)
+class RiskEdit:
+    title: str
+    description: str
+    owner_id: str | None
+    escalation_route: str
+
+
+def parse_edit(view: Json) -> FormResult[RiskEdit]:
     form = Form(view)
     title = form.text(RiskIds.TITLE, label="The risk", required=True)
     description = form.text(RiskIds.DESCRIPTION, label="The description") or ""
     owner_id = form.user(RiskIds.OWNER, label="An owner")
     route = form.text(RiskIds.ESCALATION_ROUTE, label="The escalation route") or ""
-    try:
-        form.check()
-    except FormErrors as errors:
-        submit_error(ack, errors.errors)
+    if title is None:
+        return form.invalid()
+    return form.result(RiskEdit(title, description, owner_id, route))
+
+
+def submit_edit(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClient) -> None:
+    edit = accepted(ack, parse_edit(view))
+    if edit is None:
         return
     ref = view.get("private_metadata") or ""
     deps.run(
@@ -214,48 +205,58 @@ def submit_edit(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClient)
             actor=actor_in(session, deps, body),
             ref=ref,
             now=deps.now(),
-            title=title,
-            description=description,
-            owner=chosen_in(session, deps, owner_id) if owner_id else None,
-            escalation_route=route,
+            title=edit.title,
+            description=edit.description,
+            owner=chosen_in(session, deps, edit.owner_id) if edit.owner_id else None,
+            escalation_route=edit.escalation_route,
         )
     )
     done(ack, f"{ref} saved", f":white_check_mark: *{ref}* is updated.")
 
 
 def open_status(deps: Deps, client: WebClient, body: Json, ref: str) -> None:
-    person = acting(deps, client, body)
+    open_risk_modal(
+        deps,
+        client,
+        body,
+        ref,
+        action=Action.RECORD_RISK,
+        modal=lambda session, risk: views.risk_status_modal(risk),
+    )
 
-    def build(session: Session) -> Json:
-        risk = risks.get_risk(session, ref)
-        require(session, person_in(session, person), Action.RECORD_RISK, service_id=risk.service_id)
-        return views.risk_status_modal(risk)
 
-    open_view(client, body, deps.read(build))
+@dataclass(frozen=True)
+class StatusChange:
+    status: RiskStatus
+    note: str
 
 
-def submit_status(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClient) -> None:
+def parse_status(view: Json) -> FormResult[StatusChange]:
     form = Form(view)
     status = form.choice(RiskIds.NEW_STATUS, RiskStatus, label="A status")
     note = form.text(RiskIds.NOTE, label="The reason", required=True)
-    try:
-        form.check()
-    except FormErrors as errors:
-        submit_error(ack, errors.errors)
+    if status is None or note is None:
+        return form.invalid()
+    return form.result(StatusChange(status, note))
+
+
+def submit_status(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClient) -> None:
+    change = accepted(ack, parse_status(view))
+    if change is None:
         return
-    assert status is not None and note is not None
     ref = view.get("private_metadata") or ""
     deps.run(
         lambda session: risks.set_status(
             session,
             actor=actor_in(session, deps, body),
             ref=ref,
-            status=status,
-            note=note,
+            status=change.status,
+            note=change.note,
             now=deps.now(),
         )
     )
-    done(ack, f"{ref} {status.label.lower()}", f"*{ref}* is now {status.label.lower()}.")
+    status = change.status.label.lower()
+    done(ack, f"{ref} {status}", f"*{ref}* is now {status}.")
 
 
 # ---------------------------------------------------------------------- list and detail

@@ -5,18 +5,18 @@ score and band. Submitting records the score with its reason, the review date, t
 and the priority controls in one transaction, each in the audit trail.
 """
 
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from sqlmodel import Session
 
-from bot.forms import Form, FormErrors, flatten
+from bot.forms import Form, FormResult, flatten
 from bot.ids import ScoreIds
 from bot.views import scoring as views
-from commands.context import Deps, guarded, person_in
-from commands.risks import ack_only, acting, action_value, done, open_view, submit_error
-from commands.slash import SlashContext
+from commands.context import Deps, accepted, acting, done, modal_by_ref, person_in
 from store.records import controls, risks
 from store.records.models import Person
 from store.records.permissions import Action, require
@@ -66,7 +66,21 @@ def redraw(client: WebClient, body: Json) -> None:
     client.views_update(view_id=view["id"], view={**updated, "blocks": blocks})
 
 
-def submit(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClient) -> None:
+@dataclass(frozen=True)
+class Scoring:
+    """A submitted score: the rating and why, with the optional review date, target and the
+    controls made priority (of those the modal offered)."""
+
+    likelihood: int
+    impact: int
+    reason: str
+    review_date: date | None
+    target: tuple[str, str] | None
+    priority_ids: set[int]
+    offered: set[int]
+
+
+def parse_score(view: Json) -> FormResult[Scoring]:
     form = Form(view)
     likelihood = form.integer(ScoreIds.LIKELIHOOD, label="A likelihood")
     impact = form.integer(ScoreIds.IMPACT, label="An impact")
@@ -77,11 +91,8 @@ def submit(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClient) -> N
     if bool(target_l) != bool(target_i):
         missing = ScoreIds.TARGET_IMPACT if target_l else ScoreIds.TARGET_LIKELIHOOD
         form.errors[missing] = "A target needs both a likelihood and an impact"
-    try:
-        form.check()
-    except FormErrors as errors:
-        submit_error(ack, errors.errors)
-        return
+    if likelihood is None or impact is None or reason is None:
+        return form.invalid()
     priority_ids = {int(v) for v in form.values.get(ScoreIds.PRIORITY) or [] if str(v).isdigit()}
     offered = {
         int(o["value"])
@@ -89,6 +100,16 @@ def submit(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClient) -> N
         if block.get("block_id") == ScoreIds.PRIORITY
         for o in block["element"].get("options") or []
     }
+    target = (str(target_l), str(target_i)) if target_l and target_i else None
+    return form.result(
+        Scoring(likelihood, impact, reason, review, target, priority_ids, offered)
+    )
+
+
+def submit(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClient) -> None:
+    score = accepted(ack, parse_score(view))
+    if score is None:
+        return
     ref = view.get("private_metadata") or ""
     person = acting(deps, client, body)
 
@@ -99,28 +120,22 @@ def submit(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClient) -> N
             session,
             actor=actor,
             ref=ref,
-            likelihood=likelihood,
-            impact=impact,
-            reason=reason or "",
+            likelihood=score.likelihood,
+            impact=score.impact,
+            reason=score.reason,
             now=now,
         )
+        review = score.review_date
         if review is not None and review != risk.review_date:
             risks.set_review_date(session, actor=actor, ref=ref, review_date=review, now=now)
-        if (
-            target_l
-            and target_i
-            and (target_l, target_i)
-            != (
-                str(risk.target_likelihood),
-                str(risk.target_impact),
-            )
-        ):
+        target = score.target
+        if target is not None and target != (str(risk.target_likelihood), str(risk.target_impact)):
             risks.set_target(
-                session, actor=actor, ref=ref, likelihood=target_l, impact=target_i, now=now
+                session, actor=actor, ref=ref, likelihood=target[0], impact=target[1], now=now
             )
         for control in risks.open_controls_of(session, risk):
-            wanted = control.id in priority_ids
-            if control.id in offered and control.priority != wanted:
+            wanted = control.id in score.priority_ids
+            if control.id in score.offered and control.priority != wanted:
                 controls.set_priority(
                     session, actor=actor, control=control, priority=wanted, now=now
                 )
@@ -131,25 +146,16 @@ def submit(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClient) -> N
 
 
 def register(app: App, deps: Deps) -> None:
-    def score_command(ctx: SlashContext) -> None:
-        if len(ctx.args) < 2:
-            ctx.reply("Say which risk to score, like `/golive score R-003`.")
-            return
-        view = score_view(deps, ctx.person, ctx.args[1])
-        ctx.client.views_open(trigger_id=ctx.trigger_id, view=view)
-
-    deps.router.add(
-        "score",
-        score_command,
+    modal_by_ref(
+        app,
+        deps,
+        command="score",
         usage="/golive score R-003",
         summary="score a risk on the 5x5 matrix, with review date, target and priority controls",
+        ask="Say which risk to score, like `/golive score R-003`.",
+        button=ScoreIds.OPEN,
+        build=lambda person, ref: score_view(deps, person, ref),
     )
-
-    @guarded
-    def open_score(body: Json, client: WebClient) -> None:
-        open_view(client, body, score_view(deps, acting(deps, client, body), action_value(body)))
-
-    app.action(ScoreIds.OPEN)(ack=ack_only, lazy=[open_score])
 
     def rating_changed(ack: Ack, body: Json, client: WebClient) -> None:
         ack()

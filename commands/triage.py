@@ -9,12 +9,13 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from sqlmodel import Session
 
-from bot.forms import Form, FormErrors, field_errors
+from bot.forms import Form, FormResult, field_errors
 from bot.ids import Triage
 from bot.views import issues as views
 from commands import home
 from commands.context import (
     Deps,
+    accepted,
     acting_person,
     actor_in,
     chosen_in,
@@ -74,16 +75,12 @@ def register(app: App, deps: Deps) -> None:
 
     app.action(Triage.RESOLVE)(ack=ack_click, lazy=[resolve_now])
 
-    def submitter(parse: Callable[[Form, WebClient], Change]) -> Callable[..., None]:
+    def submitter(parse: Callable[[Form], FormResult[Change]]) -> Callable[..., None]:
         """The ack-time half of a triage modal: parse, save, or put errors beside fields."""
 
         def submit(ack: Ack, body: Json, view: Json, client: WebClient) -> None:
-            form = Form(view)
-            try:
-                change = parse(form, client)
-                form.check()
-            except FormErrors as errors:
-                ack(response_action="errors", errors=errors.errors)
+            change = accepted(ack, parse(Form(view)))
+            if change is None:
                 return
             try:
                 deps.run(lambda session: change(session, actor_in(session, deps, body)))
@@ -103,30 +100,30 @@ def register(app: App, deps: Deps) -> None:
         learn_names(deps, client, body)
         home.refresh_around_issue(deps, client, ref, actor=body["user"]["id"])
 
-    def parse_assign(form: Form, client: WebClient) -> Change:
+    def parse_assign(form: Form) -> FormResult[Change]:
         owner_id = form.user(Triage.OWNER, label="The owner", required=True)
+        if owner_id is None:
+            return form.invalid()
         ref = form.metadata
 
         def change(session: Session, actor: Person) -> Any:
-            assert owner_id is not None
             owner = chosen_in(session, deps, owner_id)
             return issues.assign_owner(session, actor=actor, ref=ref, owner=owner, now=deps.now())
 
-        return change
+        return form.result(change)
 
-    def parse_urgency(form: Form, client: WebClient) -> Change:
+    def parse_urgency(form: Form) -> FormResult[Change]:
         urgency = form.choice(Triage.NEW_URGENCY, Urgency, label="The urgency")
+        if urgency is None:
+            return form.invalid()
         ref = form.metadata
-
-        def change(session: Session, actor: Person) -> Any:
-            assert urgency is not None  # the form was checked before any change runs
-            return issues.set_urgency(
+        return form.result(
+            lambda session, actor: issues.set_urgency(
                 session, actor=actor, ref=ref, urgency=urgency, now=deps.now()
             )
+        )
 
-        return change
-
-    def parse_control(form: Form, client: WebClient) -> Change:
+    def parse_control(form: Form) -> FormResult[Change]:
         text = form.text(Triage.CONTROL_TEXT, label="The immediate control", required=True)
         owner_id = form.user(Triage.CONTROL_OWNER, label="Who makes sure it happens")
         due = form.day(Triage.CONTROL_DUE, label="The review date")
@@ -144,38 +141,46 @@ def register(app: App, deps: Deps) -> None:
                 now=deps.now(),
             )
 
-        return change
+        return form.result(change)
 
-    def parse_correction(form: Form, client: WebClient) -> Change:
+    def parse_correction(form: Form) -> FormResult[Change]:
         text = form.text(Triage.CORRECTION_TEXT, label="The correction action", required=True)
         due = form.day(Triage.CORRECTION_DUE, label="The target date")
         ref = form.metadata
-        return lambda session, actor: issues.set_correction(
-            session, actor=actor, ref=ref, action=text or "", due=due, now=deps.now()
+        return form.result(
+            lambda session, actor: issues.set_correction(
+                session, actor=actor, ref=ref, action=text or "", due=due, now=deps.now()
+            )
         )
 
-    def parse_supplier(form: Form, client: WebClient) -> Change:
+    def parse_supplier(form: Form) -> FormResult[Change]:
         note = form.text(Triage.NOTE, label="The note")
         ref = form.metadata
-        return lambda session, actor: issues.mark_awaiting_supplier(
-            session, actor=actor, ref=ref, note=note, now=deps.now()
+        return form.result(
+            lambda session, actor: issues.mark_awaiting_supplier(
+                session, actor=actor, ref=ref, note=note, now=deps.now()
+            )
         )
 
-    def parse_close(form: Form, client: WebClient) -> Change:
+    def parse_close(form: Form) -> FormResult[Change]:
         evidence = form.text(Triage.EVIDENCE, label="Closure evidence", required=True)
         ref = form.metadata
-        return lambda session, actor: issues.close(
-            session, actor=actor, ref=ref, evidence=evidence or "", now=deps.now()
+        return form.result(
+            lambda session, actor: issues.close(
+                session, actor=actor, ref=ref, evidence=evidence or "", now=deps.now()
+            )
         )
 
-    def parse_reopen(form: Form, client: WebClient) -> Change:
+    def parse_reopen(form: Form) -> FormResult[Change]:
         reason = form.text(Triage.REASON, label="The reason for reopening", required=True)
         ref = form.metadata
-        return lambda session, actor: issues.reopen(
-            session, actor=actor, ref=ref, reason=reason or "", now=deps.now()
+        return form.result(
+            lambda session, actor: issues.reopen(
+                session, actor=actor, ref=ref, reason=reason or "", now=deps.now()
+            )
         )
 
-    parsers: dict[str, Callable[[Form, WebClient], Change]] = {
+    parsers: dict[str, Callable[[Form], FormResult[Change]]] = {
         Triage.ASSIGN: parse_assign,
         Triage.URGENCY: parse_urgency,
         Triage.CONTROL: parse_control,

@@ -104,6 +104,15 @@ def person_by_id(session: Session, *, person_id: int | None) -> Person | None:
     return None if person_id is None else session.get(Person, person_id)
 
 
+def same_person(session: Session, person: Person) -> Person:
+    """``person`` (loaded in another session) as this session knows them; NotFound when the
+    row has gone since (erased), rather than a change made in the name of nobody."""
+    found = person_by_id(session, person_id=person.id)
+    if found is None:
+        raise NotFound(f"{person.slack_user_id} is no longer known to golive")
+    return found
+
+
 def get_person(session: Session, slack_user_id: str) -> Person:
     person = find_person(session, slack_user_id)
     if person is None:
