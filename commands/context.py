@@ -23,10 +23,11 @@ from sqlmodel import Session
 
 from bot.error_replies import log_failure, new_ref, private_reply, title_for, user_message
 from bot.escape import BLOCKS_PER_VIEW, fit_blocks
-from bot.forms import FormResult, Invalid, Parsed
+from bot.forms import FormResult, Invalid, Parsed, field_errors
 from bot.views.common import notice_modal
 from store.infra.clock import Clock
 from store.infra.db import session_scope
+from store.infra.errors import ValidationError
 from store.records import people
 from store.records.models import Person
 
@@ -273,6 +274,20 @@ def accepted(ack: Ack, result: FormResult[T]) -> T | None:
             return None
         case Parsed(value=value):
             return value
+
+
+def save_or_show(deps: Deps, ack: Ack, view: Json, work: Callable[[Session], object]) -> None:
+    """Save a submission and close its modal; a store refusal that names an input on this view
+    goes beside that input instead (any other error is left to the app's error handler)."""
+    try:
+        deps.run(work)
+    except ValidationError as error:
+        beside = field_errors(error, view)
+        if beside is None:
+            raise
+        submit_error(ack, beside)
+        return
+    ack()
 
 
 def reply(client: WebClient, body: Json, text: str, blocks: list[Json] | None = None) -> None:

@@ -8,14 +8,21 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.forms import Form, FormResult, field_errors
+from bot.forms import Form, FormResult
 from bot.ids import Home, Report
 from bot.views import issues as views
 from bot.views.issues import ReportOrigin
 from commands import home
-from commands.context import Deps, accepted, acting_person, actor_in, guarded, learn_names
+from commands.context import (
+    Deps,
+    accepted,
+    acting_person,
+    actor_in,
+    guarded,
+    learn_names,
+    save_or_show,
+)
 from commands.slash import SlashContext
-from store.infra.errors import ValidationError
 from store.records import issues, people
 from store.records.enums import Impact, IssueCategory, IssueSource, Urgency, Workaround
 from store.records.issues import IssueReport
@@ -151,23 +158,18 @@ def register(app: App, deps: Deps) -> None:
         if report is None:
             return
         key = submission_key(view)
-        try:
-            deps.run(
-                lambda session: issues.report_issue(
-                    session,
-                    reporter=actor_in(session, deps, body),
-                    report=report,
-                    now=deps.now(),
-                    submission_key=key,
-                )
-            )
-        except ValidationError as error:
-            beside = field_errors(error, view)
-            if beside is None:
-                raise
-            ack(response_action="errors", errors=beside)
-            return
-        ack()
+        save_or_show(
+            deps,
+            ack,
+            view,
+            lambda session: issues.report_issue(
+                session,
+                reporter=actor_in(session, deps, body),
+                report=report,
+                now=deps.now(),
+                submission_key=key,
+            ),
+        )
 
     @guarded
     def after_report(body: Json, client: WebClient) -> None:

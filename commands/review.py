@@ -285,8 +285,7 @@ def submit_action(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClien
     done(
         ack,
         f"{ref} recorded",
-        f":white_check_mark: Leadership action *{ref}* is recorded, owned by "
-        f"<@{action.owner_id}>.",
+        f":white_check_mark: Leadership action *{ref}* is recorded, owned by <@{action.owner_id}>.",
     )
 
 

@@ -101,9 +101,7 @@ def parse_score(view: Json) -> FormResult[Scoring]:
         for o in block["element"].get("options") or []
     }
     target = (str(target_l), str(target_i)) if target_l and target_i else None
-    return form.result(
-        Scoring(likelihood, impact, reason, review, target, priority_ids, offered)
-    )
+    return form.result(Scoring(likelihood, impact, reason, review, target, priority_ids, offered))
 
 
 def submit(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClient) -> None:

@@ -9,21 +9,23 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from sqlmodel import Session
 
-from bot.forms import Form, FormResult, field_errors
+from bot.forms import Form, FormResult
 from bot.ids import Triage
 from bot.views import issues as views
 from commands import home
 from commands.context import (
     Deps,
     accepted,
+    ack_only,
     acting_person,
+    action_value,
     actor_in,
     chosen_in,
     guarded,
     learn_names,
     person_in,
+    save_or_show,
 )
-from store.infra.errors import ValidationError
 from store.records import issues
 from store.records.enums import Urgency
 from store.records.models import Person
@@ -33,18 +35,11 @@ Json = dict[str, Any]
 Change = Callable[[Session, Person], Any]
 
 
-def _ref_of(body: Json) -> str:
-    return str((body.get("actions") or [{}])[0].get("value") or "")
-
-
 def register(app: App, deps: Deps) -> None:
-    def ack_click(ack: Ack) -> None:
-        ack()
-
     @guarded
     def open_triage_modal(body: Json, client: WebClient) -> None:
         action_id = body["actions"][0]["action_id"]
-        ref = _ref_of(body)
+        ref = action_value(body)
         person = acting_person(deps, client, body["user"]["id"])
 
         def build(session: Session) -> Json:
@@ -60,12 +55,12 @@ def register(app: App, deps: Deps) -> None:
         client.views_open(trigger_id=body["trigger_id"], view=deps.read(build))
 
     for action_id in views.TRIAGE_MODALS:
-        app.action(action_id)(ack=ack_click, lazy=[open_triage_modal])
+        app.action(action_id)(ack=ack_only, lazy=[open_triage_modal])
 
     @guarded
     def resolve_now(body: Json, client: WebClient) -> None:
         person = acting_person(deps, client, body["user"]["id"])
-        ref = _ref_of(body)
+        ref = action_value(body)
         deps.run(
             lambda session: issues.resolve(
                 session, actor=person_in(session, person), ref=ref, now=deps.now()
@@ -73,7 +68,7 @@ def register(app: App, deps: Deps) -> None:
         )
         home.refresh_around_issue(deps, client, ref, actor=person.slack_user_id)
 
-    app.action(Triage.RESOLVE)(ack=ack_click, lazy=[resolve_now])
+    app.action(Triage.RESOLVE)(ack=ack_only, lazy=[resolve_now])
 
     def submitter(parse: Callable[[Form], FormResult[Change]]) -> Callable[..., None]:
         """The ack-time half of a triage modal: parse, save, or put errors beside fields."""
@@ -82,15 +77,9 @@ def register(app: App, deps: Deps) -> None:
             change = accepted(ack, parse(Form(view)))
             if change is None:
                 return
-            try:
-                deps.run(lambda session: change(session, actor_in(session, deps, body)))
-            except ValidationError as error:
-                beside = field_errors(error, view)
-                if beside is None:
-                    raise
-                ack(response_action="errors", errors=beside)
-                return
-            ack()
+            save_or_show(
+                deps, ack, view, lambda session: change(session, actor_in(session, deps, body))
+            )
 
         return submit
 
