@@ -1,6 +1,6 @@
-"""Open and overdue, the register's two rules, said once each on the models: the same hybrid
-answers in Python on a record (a view, a digest line) and in SQL on its class (a list, a
-count), and the two never disagree."""
+"""Open and overdue, the register's two rules, said once each on the models (risks, controls,
+issues and their correction actions): the same hybrid answers in Python on a record (a view,
+a digest line) and in SQL on its class (a list, a count), and the two never disagree."""
 
 from datetime import date, timedelta
 
@@ -8,13 +8,32 @@ import pytest
 from sqlmodel import col, select
 
 from store.infra.db import session_scope
-from store.records.enums import ControlStatus, Register, RiskCategory, RiskScope, RiskStatus
-from store.records.models import Control, Risk
+from store.records.enums import (
+    ControlStatus,
+    Impact,
+    IssueCategory,
+    IssueSource,
+    IssueStatus,
+    Register,
+    RiskCategory,
+    RiskScope,
+    RiskStatus,
+    Urgency,
+    Workaround,
+)
+from store.records.models import Control, Issue, Person, Risk, Service
 from tests.conftest import START
 
 TODAY = START.date()
 DAYS = [None, TODAY - timedelta(days=1), TODAY, TODAY + timedelta(days=1)]
 OPEN_CONTROLS = {ControlStatus.PLANNED, ControlStatus.IN_PROGRESS, ControlStatus.DELAYED}
+OPEN_ISSUES = {
+    IssueStatus.NEW,
+    IssueStatus.TRIAGED,
+    IssueStatus.IN_PROGRESS,
+    IssueStatus.AWAITING_SUPPLIER,
+    IssueStatus.REOPENED,
+}
 
 
 def risk(number: int, status: RiskStatus, review_date: date | None = None) -> Risk:
@@ -42,6 +61,27 @@ def control(status: ControlStatus, due_date: date | None, *, risk_id: int = 1) -
     )
 
 
+def issue(
+    number: int, status: IssueStatus, correction_due: date | None, *, ids: tuple[int, int] = (1, 1)
+) -> Issue:
+    service_id, reporter_id = ids
+    return Issue(
+        number=number,
+        category=IssueCategory.RECORDS,
+        service_id=service_id,
+        description=f"{status} correction due {correction_due}",
+        impact=Impact.SOME,
+        urgency=Urgency.MEDIUM,
+        workaround=Workaround.SAFE,
+        reporter_id=reporter_id,
+        reported_at=START,
+        source=IssueSource.CLI,
+        status=status,
+        correction_due=correction_due,
+        updated_at=START,
+    )
+
+
 @pytest.mark.parametrize("status", list(RiskStatus))
 def test_a_risk_is_open_while_open_or_escalated(status):
     assert risk(1, status).is_open == (status in {RiskStatus.OPEN, RiskStatus.ESCALATED})
@@ -57,6 +97,18 @@ def test_a_control_is_open_while_planned_in_progress_or_delayed(status):
 def test_a_control_is_overdue_only_while_open_past_its_due_date(status, due):
     late = due is not None and due < TODAY
     assert control(status, due).is_overdue(TODAY) == (late and status in OPEN_CONTROLS)
+
+
+@pytest.mark.parametrize("status", list(IssueStatus))
+def test_an_issue_is_open_until_it_is_resolved_or_closed(status):
+    assert issue(1, status, None).is_open == (status in OPEN_ISSUES)
+
+
+@pytest.mark.parametrize("status", list(IssueStatus))
+@pytest.mark.parametrize("due", DAYS)
+def test_a_correction_action_is_overdue_only_while_its_issue_is_open_past_its_date(status, due):
+    late = due is not None and due < TODAY
+    assert issue(1, status, due).is_correction_overdue(TODAY) == (late and status in OPEN_ISSUES)
 
 
 @pytest.mark.parametrize("status", list(RiskStatus))
@@ -105,3 +157,39 @@ def test_the_database_agrees_with_python_on_every_status_and_date(engine):
         assert where(Control, late) == {c.id for c in found_controls if c.is_overdue(TODAY)}
         assert column(Control, late) == {c.id: c.is_overdue(TODAY) for c in found_controls}
         assert sum(c.is_overdue(TODAY) for c in found_controls) == len(OPEN_CONTROLS)
+
+
+def test_the_database_agrees_with_python_on_every_issue_status_and_correction_date(engine):
+    """The issue rules as filters and as selected columns: a correction with no target date
+    is never overdue, in SQL as in Python."""
+    with session_scope(engine) as session:
+        home = Service(key="oakwood", name="Oakwood", created_at=START)
+        reporter = Person(slack_user_id="U0REPORTER", name="Rita Reporter", created_at=START)
+        session.add_all([home, reporter])
+        session.flush()
+        assert home.id is not None and reporter.id is not None
+        ids = (home.id, reporter.id)
+        session.add_all(
+            issue(number, status, due, ids=ids)
+            for number, (status, due) in enumerate(
+                ((s, d) for s in IssueStatus for d in DAYS), start=1
+            )
+        )
+
+    with session_scope(engine, write=False) as session:
+        found = list(session.exec(select(Issue).order_by(col(Issue.id))))
+        assert len(found) == len(IssueStatus) * len(DAYS)
+
+        def where(rule) -> set[int]:
+            return set(session.exec(select(Issue.id).where(rule)))
+
+        def column(rule) -> dict[int, bool]:
+            return dict(session.exec(select(Issue.id, rule)).all())
+
+        assert where(Issue.is_open) == {i.id for i in found if i.is_open}
+        assert where(~Issue.is_open) == {i.id for i in found if not i.is_open}
+        assert column(Issue.is_open) == {i.id: i.is_open for i in found}
+        late = Issue.is_correction_overdue(TODAY)
+        assert where(late) == {i.id for i in found if i.is_correction_overdue(TODAY)}
+        assert column(late) == {i.id: i.is_correction_overdue(TODAY) for i in found}
+        assert sum(i.is_correction_overdue(TODAY) for i in found) == len(OPEN_ISSUES)

@@ -41,7 +41,6 @@ from store.records import (
 from store.records.actors import COMMAND_LINE
 from store.records.continuity import RECONCILE
 from store.records.enums import (
-    OPEN_CONTROL_STATUSES,
     Band,
     ChannelPurpose,
     ControlStatus,
@@ -1335,7 +1334,7 @@ class _Story:
             if at > self.now:
                 return
         for control in issues.immediate_controls(session, closing):
-            if control.status in OPEN_CONTROL_STATUSES:
+            if control.is_open:
                 controls.update_status(
                     session,
                     actor=manager,

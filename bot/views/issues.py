@@ -39,7 +39,6 @@ from bot.views.common import day as show_day
 from store.records import issues as store_issues
 from store.records import people
 from store.records.enums import (
-    OPEN_ISSUE_STATUSES,
     Impact,
     IssueCategory,
     IssueSource,
@@ -283,7 +282,7 @@ def triage_buttons(issue: Issue) -> Block | None:
     """The actions that make sense for the issue's status (the store checks every one)."""
     ref = issue.ref
     buttons: list[Block] = []
-    if issue.status in OPEN_ISSUE_STATUSES:
+    if issue.is_open:
         buttons += [
             button("Assign owner", Triage.ASSIGN, ref),
             button("Set urgency", Triage.URGENCY, ref),
@@ -307,7 +306,7 @@ def triage_buttons(issue: Issue) -> Block | None:
         )
     if issue.status == IssueStatus.RESOLVED:
         buttons.append(button("Close with evidence", Triage.CLOSE, ref, style="primary"))
-    if issue.status in (IssueStatus.RESOLVED, IssueStatus.CLOSED):
+    if not issue.is_open:
         buttons.append(button("Reopen", Triage.REOPEN, ref, style="danger"))
     if not buttons:
         return None

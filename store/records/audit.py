@@ -129,7 +129,7 @@ def audited(
     before = snapshot(record)
     yield
     if hasattr(record, "updated_at"):
-        record.updated_at = now  # type: ignore[attr-defined]
+        record.updated_at = now
     session.add(record)
     session.flush()
     after = snapshot(record)

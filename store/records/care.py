@@ -17,7 +17,6 @@ from store.infra.errors import PermissionDenied, ValidationError
 from store.records import audit
 from store.records.actors import Actor
 from store.records.enums import (
-    OPEN_ISSUE_STATUSES,
     ControlStatus,
     Impact,
     Urgency,
@@ -225,7 +224,7 @@ def handover_facts(session: Session, *, service_id: int, today: date) -> Handove
         select(Issue, Person.name)
         .join(Person, col(Person.id) == Issue.owner_id, isouter=True)
         .where(Issue.service_id == service_id)
-        .where(col(Issue.status).in_(list(OPEN_ISSUE_STATUSES)))
+        .where(Issue.is_open)
         .order_by(col(Issue.number))
     )
     urgent: list[HandoverIssue] = []

@@ -10,15 +10,15 @@ import hashlib
 from collections import Counter as Tally
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import or_
+from sqlalchemy import ColumnElement, and_, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from store.infra.inserts import insert_if_absent, insert_many_if_absent, present_keys
 from store.records.control_lines import ControlLine, controls_by
-from store.records.enums import OPEN_ISSUE_STATUSES, Impact, Role, Urgency
+from store.records.enums import Impact, Role, Urgency
 from store.records.models import (
     Control,
     Decision,
@@ -201,6 +201,33 @@ def _decision_counts(session: Session, column: str, ids: list[int]) -> Tally[int
     return Tally(value for value in session.exec(select(attribute).where(attribute.in_(ids))))
 
 
+Watched = TypeVar("Watched", Risk, Issue)
+
+
+def _watched(
+    session: Session,
+    record: type[Watched],
+    *,
+    board_should_see: ColumnElement[bool],
+    ids: list[int] | None,
+) -> list[tuple[Watched, int, str | None, str | None]]:
+    """The risks or issues the board should see (or those named by ``ids``, however they now
+    stand) by number, each with its id, its service's name and its owner's name."""
+    owner = aliased(Person)
+    query = (
+        select(record, Service.name, owner.name)
+        .join(Service, col(Service.id) == record.service_id, isouter=True)
+        .join(owner, col(owner.id) == record.owner_id, isouter=True)
+        .where(board_should_see if ids is None else col(record.id).in_(ids))
+        .order_by(col(record.number))
+    )
+    return [
+        (item, item.id, service, owner_name)
+        for item, service, owner_name in session.exec(query)
+        if item.id is not None
+    ]
+
+
 def risk_items(
     session: Session,
     *,
@@ -209,34 +236,23 @@ def risk_items(
     ids: list[int] | None = None,
 ) -> list[BoardItem]:
     """High and extreme open risks (or the risks named by ``ids``, however they now stand)."""
-    owner = aliased(Person)
-    query = (
-        select(Risk, Service.name, owner.name)
-        .join(Service, col(Service.id) == Risk.service_id, isouter=True)
-        .join(owner, col(owner.id) == Risk.owner_id, isouter=True)
-        .order_by(col(Risk.number))
-    )
-    if ids is None:
-        query = query.where(Risk.is_open, col(Risk.score) >= HIGH_SCORE)
-    else:
-        query = query.where(col(Risk.id).in_(ids))
-    rows = list(session.exec(query))
-    risk_ids = [risk.id for risk, _, _ in rows if risk.id is not None]
+    high = and_(Risk.is_open, col(Risk.score) >= HIGH_SCORE)
+    rows = _watched(session, Risk, board_should_see=high, ids=ids)
+    risk_ids = [risk_id for _, risk_id, _, _ in rows]
     if not risk_ids:
         return []
     since = _high_since(session, risk_ids)
     controls = controls_by(session, col(Control.risk_id).in_(risk_ids), today=today)
     decisions = _decision_counts(session, "risk_id", risk_ids)
     items = []
-    for risk, service, owner_name in rows:
-        assert risk.id is not None
+    for risk, risk_id, service, owner_name in rows:
         score = risk.score or 0
         band = band_for(score).label.lower() if score else "unscored"
         resolved = not risk.is_open or score < HIGH_SCORE
         items.append(
             BoardItem(
                 kind="risk",
-                id=risk.id,
+                id=risk_id,
                 ref=risk.ref,
                 title=risk.title,
                 state=f"Score {score} ({band}) · review {_day(risk.review_date)}",
@@ -247,9 +263,9 @@ def risk_items(
                     f"{band.capitalize()} risk still unresolved after more than {_hours(threshold)}"
                 ),
                 resolved=resolved,
-                since=since.get(risk.id, risk.updated_at),
-                decisions=decisions[risk.id],
-                controls=controls.get(("risk", risk.id), []),
+                since=since.get(risk_id, risk.updated_at),
+                decisions=decisions[risk_id],
+                controls=controls.get(("risk", risk_id), []),
             )
         )
     return items
@@ -263,29 +279,18 @@ def issue_items(
     ids: list[int] | None = None,
 ) -> list[BoardItem]:
     """Open urgent or safe-care issues (or the issues named by ``ids``, however they stand)."""
-    owner = aliased(Person)
-    query = (
-        select(Issue, Service.name, owner.name)
-        .join(Service, col(Service.id) == Issue.service_id)
-        .join(owner, col(owner.id) == Issue.owner_id, isouter=True)
-        .order_by(col(Issue.number))
+    pressing = and_(
+        Issue.is_open,
+        or_(col(Issue.urgency) == Urgency.URGENT, col(Issue.impact) == Impact.SAFE_CARE),
     )
-    if ids is None:
-        query = query.where(
-            col(Issue.status).in_(list(OPEN_ISSUE_STATUSES)),
-            or_(col(Issue.urgency) == Urgency.URGENT, col(Issue.impact) == Impact.SAFE_CARE),
-        )
-    else:
-        query = query.where(col(Issue.id).in_(ids))
-    rows = list(session.exec(query))
-    issue_ids = [issue.id for issue, _, _ in rows if issue.id is not None]
+    rows = _watched(session, Issue, board_should_see=pressing, ids=ids)
+    issue_ids = [issue_id for _, issue_id, _, _ in rows]
     if not issue_ids:
         return []
     controls = controls_by(session, col(Control.issue_id).in_(issue_ids), today=today)
     decisions = _decision_counts(session, "issue_id", issue_ids)
     items = []
-    for issue, service, owner_name in rows:
-        assert issue.id is not None
+    for issue, issue_id, service, owner_name in rows:
         words = ["Urgent" if issue.urgency == Urgency.URGENT else f"{issue.urgency.label} urgency"]
         if issue.impact == Impact.SAFE_CARE:
             words.append("affects safe care")
@@ -293,7 +298,7 @@ def issue_items(
         items.append(
             BoardItem(
                 kind="issue",
-                id=issue.id,
+                id=issue_id,
                 ref=issue.ref,
                 title=f"{issue.category.label}: {issue.description}",
                 state=", ".join(words) + f" · {issue.status.label.lower()}",
@@ -301,10 +306,10 @@ def issue_items(
                 owner=owner_name,
                 service=service,
                 reason=f"{kind} still unresolved after more than {_hours(threshold)}",
-                resolved=issue.status not in OPEN_ISSUE_STATUSES,
+                resolved=not issue.is_open,
                 since=issue.reported_at,
-                decisions=decisions[issue.id],
-                controls=controls.get(("issue", issue.id), []),
+                decisions=decisions[issue_id],
+                controls=controls.get(("issue", issue_id), []),
             )
         )
     return items

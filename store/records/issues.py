@@ -15,7 +15,6 @@ from store.infra.inserts import insert_many_if_absent
 from store.records import audit, continuity, inbound, outbox, verification
 from store.records.actors import Actor
 from store.records.enums import (
-    OPEN_ISSUE_STATUSES,
     ChannelPurpose,
     ControlStatus,
     Impact,
@@ -161,7 +160,8 @@ def _triage_channel_of_service(session: Session, service_id: int) -> str | None:
     found = session.exec(select(Service.id, triage).where(Service.id == service_id)).first()
     if found is None:
         raise ValidationError("Choose the service where this happened", field="service")
-    return found[1]
+    channel: str | None = found[1]
+    return channel
 
 
 def _owe_report_messages(
@@ -284,7 +284,7 @@ def assign_owner(
 ) -> Issue:
     issue = get_issue(session, ref)
     _triage(session, actor, issue)
-    if issue.status not in OPEN_ISSUE_STATUSES:
+    if not issue.is_open:
         raise DomainError(f"{issue.ref} is {issue.status.label.lower()}; reopen it first")
     with audit.audited(session, issue, actor=actor, action="owner assigned", now=now):
         issue.owner_id = owner.id
@@ -508,7 +508,7 @@ def _filtered(query: SelectOfScalar[Any], filters: IssueFilter) -> SelectOfScala
     if filters.status is not None:
         query = query.where(Issue.status == filters.status)
     if filters.open_only:
-        query = query.where(col(Issue.status).in_(list(OPEN_ISSUE_STATUSES)))
+        query = query.where(Issue.is_open)
     if filters.category is not None:
         query = query.where(Issue.category == filters.category)
     if filters.service_id is not None:
@@ -542,7 +542,7 @@ def count_by(session: Session, column: str, *, open_only: bool = False) -> dict[
     field = getattr(Issue, column)
     query = select(field, func.count()).group_by(field)
     if open_only:
-        query = query.where(col(Issue.status).in_(list(OPEN_ISSUE_STATUSES)))
+        query = query.where(Issue.is_open)
     return {str(key): count for key, count in session.exec(query)}
 
 
@@ -553,8 +553,7 @@ def overdue_corrections(
     only one owner's when ``owner_id`` is given."""
     query = (
         select(Issue)
-        .where(col(Issue.status).in_(list(OPEN_ISSUE_STATUSES)))
-        .where(col(Issue.correction_due) < today)
+        .where(Issue.is_correction_overdue(today))
     )
     if owner_id is not None:
         query = query.where(Issue.owner_id == owner_id)

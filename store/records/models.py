@@ -5,8 +5,8 @@ Derived values are never stored where they could drift: a risk's score is a gene
 """
 
 from datetime import date, datetime
+from typing import Any
 
-from pydantic import ConfigDict
 from sqlalchemy import (
     CheckConstraint,
     Column,
@@ -21,10 +21,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.hybrid import hybrid_method, hybrid_property
 from sqlmodel import Field, SQLModel, col
+from sqlmodel._compat import SQLModelConfig
 
 from store.infra.types import EnumText, UTCDateTime
 from store.records.enums import (
     OPEN_CONTROL_STATUSES,
+    OPEN_ISSUE_STATUSES,
     OPEN_RISK_STATUSES,
     ChannelPurpose,
     ControlStatus,
@@ -71,18 +73,21 @@ def control_ref(control_id: int | None) -> str:
     return f"C-{control_id}"
 
 
-def _when(*, nullable: bool = False, index: bool = False) -> datetime:
+def _when(*, nullable: bool = False, index: bool = False) -> Any:
+    """A timestamp column's ``Field`` (typed ``Any``, as SQLModel types ``Field``)."""
     return Field(default=None, sa_type=UTCDateTime, nullable=nullable, index=index)
 
 
-def _person(*, nullable: bool = True, index: bool = False) -> int:
+def _person(*, nullable: bool = True, index: bool = False) -> Any:
+    """A column pointing at a person, as ``_when``."""
     return Field(default=None, foreign_key="person.id", nullable=nullable, index=index)
 
 
 # A record whose rules (open, overdue) are SQLAlchemy hybrids, one definition read as Python on
 # a record and as SQL on its class, so a list, a count and a view never disagree; pydantic is
-# told to leave the hybrids alone rather than take them for fields.
-WITH_RULES = ConfigDict(ignored_types=(hybrid_property, hybrid_method))
+# told to leave the hybrids alone rather than take them for fields. A hybrid_method's
+# ``expression`` works in place, and is used as it is: mypy loses its type through ``inplace``.
+WITH_RULES = SQLModelConfig(ignored_types=(hybrid_property, hybrid_method))
 
 
 class Service(SQLModel, table=True):
@@ -166,9 +171,34 @@ class Issue(SQLModel, table=True):
     closed_at: datetime | None = _when(nullable=True, index=True)
     updated_at: datetime = _when()
 
+    model_config = WITH_RULES
+
     @property
     def ref(self) -> str:
         return issue_ref(self.number)
+
+    @hybrid_property
+    def is_open(self) -> bool:
+        """Still to put right: new, triaged, in progress, awaiting the supplier or reopened
+        (resolved waits only for its closure evidence; closed is done)."""
+        return self.status in OPEN_ISSUE_STATUSES
+
+    @is_open.inplace.expression
+    @classmethod
+    def _is_open_in_sql(cls) -> ColumnElement[bool]:
+        return col(cls.status).in_(sorted(OPEN_ISSUE_STATUSES))
+
+    @hybrid_method
+    def is_correction_overdue(self, today: date) -> bool:
+        """Open, with its correction action's target date before ``today``."""
+        return self.is_open and self.correction_due is not None and self.correction_due < today
+
+    @is_correction_overdue.expression
+    @classmethod
+    def _is_correction_overdue_in_sql(cls, today: date) -> ColumnElement[bool]:
+        return and_(
+            cls.is_open, col(cls.correction_due).is_not(None), col(cls.correction_due) < today
+        )
 
 
 class Risk(SQLModel, table=True):
@@ -232,7 +262,7 @@ class Risk(SQLModel, table=True):
         closed risk's last review date late too, and lists of work to do add ``is_open``."""
         return self.review_date is not None and self.review_date < today
 
-    @is_review_overdue.inplace.expression
+    @is_review_overdue.expression
     @classmethod
     def _is_review_overdue_in_sql(cls, today: date) -> ColumnElement[bool]:
         return and_(col(cls.review_date).is_not(None), col(cls.review_date) < today)
@@ -298,7 +328,7 @@ class Control(SQLModel, table=True):
         """Open, with its due date before ``today``."""
         return self.is_open and self.due_date is not None and self.due_date < today
 
-    @is_overdue.inplace.expression
+    @is_overdue.expression
     @classmethod
     def _is_overdue_in_sql(cls, today: date) -> ColumnElement[bool]:
         return and_(cls.is_open, col(cls.due_date).is_not(None), col(cls.due_date) < today)

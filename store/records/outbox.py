@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import CursorResult, update
 from sqlmodel import Session, col, func, select
 
 from store.infra.inserts import insert_if_absent, insert_many_if_absent, present_keys
@@ -114,7 +114,8 @@ def claim(session: Session, *, message_id: int, now: datetime, lease: timedelta)
         )
         .values(next_attempt_at=now + lease, last_error=IN_FLIGHT)
     )
-    return session.execute(statement).rowcount == 1  # type: ignore[attr-defined]
+    result = session.execute(statement)
+    return isinstance(result, CursorResult) and result.rowcount == 1
 
 
 def message_by_id(session: Session, *, message_id: int) -> OutboxMessage:

@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 from store.infra.errors import NotFound, ValidationError
 from store.infra.inserts import insert_many_if_absent
 from store.records import audit, controls, issues, risks, verification
-from store.records.enums import OPEN_ISSUE_STATUSES, ControlStatus
+from store.records.enums import ControlStatus
 from store.records.models import (
     Control,
     Issue,
@@ -139,8 +139,7 @@ def overdue_items(session: Session, *, today: date) -> list[tuple[int, OverdueIt
             Issue.correction_due,
             Issue.service_id,
         )
-        .where(col(Issue.status).in_(list(OPEN_ISSUE_STATUSES)))
-        .where(col(Issue.correction_due) < today, col(Issue.owner_id).is_not(None))
+        .where(Issue.is_correction_overdue(today), col(Issue.owner_id).is_not(None))
         .order_by(col(Issue.correction_due), col(Issue.number))
     )
     found += [

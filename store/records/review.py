@@ -20,7 +20,6 @@ from store.records import audit, outbox
 from store.records.actors import Actor, actor_id
 from store.records.channels import channel_for
 from store.records.enums import (
-    OPEN_ISSUE_STATUSES,
     Band,
     ChannelPurpose,
     Impact,
@@ -47,7 +46,7 @@ from store.records.models import (
 from store.records.outbox import Method
 from store.records.permissions import Action, require
 from store.records.refs import RISK_COUNTER, next_number
-from store.records.risks import OPEN_RISK_STATUSES, get_risk
+from store.records.risks import get_risk
 from store.records.scoring import band_for, score_range
 from store.records.text import clean_text, required_text
 
@@ -291,7 +290,7 @@ def transfer_to_bau(
     require(session, actor, Action.TRANSFER_RISK, service_id=original.service_id)
     if original.risk_register != Register.IMPLEMENTATION:
         raise DomainError(f"{original.ref} is already on the business-as-usual register")
-    if original.status not in OPEN_RISK_STATUSES:
+    if not original.is_open:
         raise DomainError(
             f"{original.ref} is {original.status.label.lower()}; only unresolved risks transfer"
         )
@@ -463,12 +462,12 @@ class Residual:
 def residual_now(session: Session) -> Residual:
     total = session.exec(
         select(func.coalesce(func.sum(Risk.score), 0)).where(
-            col(Risk.status).in_(list(OPEN_RISK_STATUSES))
+            Risk.is_open
         )
     ).one()
     high = session.exec(
         select(func.count()).where(
-            col(Risk.status).in_(list(OPEN_RISK_STATUSES)), col(Risk.score) >= HIGH_SCORE
+            Risk.is_open, col(Risk.score) >= HIGH_SCORE
         )
     ).one()
     return Residual(total=int(total or 0), high=int(high))
@@ -570,7 +569,7 @@ def closing_blockers(session: Session) -> list[Blocker]:
     unowned = session.exec(
         select(Risk)
         .where(
-            col(Risk.status).in_(list(OPEN_RISK_STATUSES)),
+            Risk.is_open,
             col(Risk.score) >= HIGH_SCORE,
             col(Risk.owner_id).is_(None),
         )
@@ -588,7 +587,7 @@ def closing_blockers(session: Session) -> list[Blocker]:
         )
     unsafe = session.exec(
         select(Issue)
-        .where(Issue.impact == Impact.SAFE_CARE, col(Issue.status).in_(list(OPEN_ISSUE_STATUSES)))
+        .where(Issue.impact == Impact.SAFE_CARE, Issue.is_open)
         .order_by(col(Issue.number))
     ).all()
     for issue in unsafe:

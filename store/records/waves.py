@@ -13,7 +13,6 @@ from store.infra.errors import ValidationError
 from store.records import audit
 from store.records.actors import Actor
 from store.records.enums import (
-    OPEN_ISSUE_STATUSES,
     Impact,
     IssueCategory,
     Labelled,
@@ -122,7 +121,7 @@ def compare_services(
     open_urgent: dict[int, int] = dict(
         session.exec(
             select(Issue.service_id, func.count())
-            .where(col(Issue.status).in_(list(OPEN_ISSUE_STATUSES)), urgent)
+            .where(Issue.is_open, urgent)
             .group_by(col(Issue.service_id))
         ).all()
     )

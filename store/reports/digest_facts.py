@@ -30,7 +30,6 @@ from sqlmodel import Session, col, select
 
 from store.records.control_lines import ControlLine, control_line, controls_by
 from store.records.enums import (
-    OPEN_ISSUE_STATUSES,
     Band,
     ControlStatus,
     Impact,
@@ -131,7 +130,7 @@ class IssueFacts:
     oldest_open: list[IssueLine]
 
 
-def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
+def _count_if(condition: ColumnExpressionArgument[bool]) -> ColumnElement[int]:
     """How many rows meet ``condition``, as one column of a single aggregate query."""
     return func.count(case((condition, 1)))
 
@@ -139,7 +138,7 @@ def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
 def _first_ids(
     id_column: SQLColumnExpression[int | None],
     order: Sequence[ColumnExpressionArgument[Any]],
-    lists: Sequence[tuple[ColumnElement[bool], int | None]],
+    lists: Sequence[tuple[ColumnExpressionArgument[bool], int | None]],
 ) -> Subquery:
     """The ids of the first ``limit`` rows (in ``order``) meeting each list's condition, each
     tagged with its list's position, as one subquery: every list's lines come back in one
@@ -158,7 +157,7 @@ def _first_ids(
 
 
 def _issue_lines(
-    session: Session, lists: Sequence[tuple[ColumnElement[bool], int | None]]
+    session: Session, lists: Sequence[tuple[ColumnExpressionArgument[bool], int | None]]
 ) -> list[list[IssueLine]]:
     """The first issues of each list, oldest first, with service and owner names and their
     immediate controls, in two queries."""
@@ -278,11 +277,11 @@ def issue_facts(
         ),
         key=lambda row: (-row[2], row[0], row[1]),
     )
-    is_open = col(Issue.status).in_(list(OPEN_ISSUE_STATUSES))
+    is_open = Issue.is_open
     urgent = is_open & (
         (col(Issue.urgency) == Urgency.URGENT) | (col(Issue.impact) == Impact.SAFE_CARE)
     )
-    overdue = is_open & (col(Issue.correction_due) < today)
+    overdue = Issue.is_correction_overdue(today)
     unsafe = is_open & (col(Issue.workaround) == Workaround.UNSAFE)
     awaiting = col(Issue.status) == IssueStatus.RESOLVED
     open_total, urgent_total, overdue_total, unsafe_total, awaiting_total = session.execute(
@@ -501,7 +500,7 @@ RiskRow = tuple[Risk, str | None, str | None]
 
 
 def _risk_rows(
-    session: Session, lists: Sequence[tuple[ColumnElement[bool], int | None]]
+    session: Session, lists: Sequence[tuple[ColumnExpressionArgument[bool], int | None]]
 ) -> list[list[RiskRow]]:
     """The first risks of each list, highest score first, with service and owner names, in
     one query."""
