@@ -51,7 +51,6 @@ from store.records.enums import (
     Phase,
     RiskCategory,
     RiskScope,
-    RiskStatus,
     Role,
     Urgency,
     Workaround,
@@ -1127,7 +1126,7 @@ class _Story:
             due = board_day == READINESS or (
                 risk.review_date is not None and risk.review_date <= moment.date()
             )
-            if due and not slipped and risk.status in (RiskStatus.OPEN, RiskStatus.ESCALATED):
+            if due and not slipped and risk.is_open:
                 self._next_review(session, risk, moment)
 
     def _add_control(
