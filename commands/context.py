@@ -2,7 +2,10 @@
 
 Listeners get their collaborators through ``Deps`` rather than importing the app: the
 engine, the clock, the settings object handed down, the ``/golive`` router and ``nudge``
-(wake the outbox sender after a commit).
+(wake the outbox sender after a commit). The helpers below are written once for every
+feature: who acted, opening a modal where the click came from, taking a submission's typed
+result (``accepted``) and answering it (``done``, ``save_or_show``, ``reply``), and a
+command-and-button pair that open the same modal (``modal_by_ref``).
 """
 
 from __future__ import annotations

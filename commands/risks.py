@@ -1,8 +1,8 @@
 """The risk register in Slack: ``/golive risk add`` (modal), ``/golive risks`` (filtered list,
 highest score first), ``/golive risk R-003`` (detail with buttons), edits and status changes.
 
-Also the few helpers the register's other listeners (scoring, controls, decisions,
-checkpoints) share: opening a modal from wherever the click came from, and saying "done".
+Also what the register's other listeners share: finding a person from a mention, and opening
+a modal about one risk for someone who may act on it (``open_risk_modal``).
 """
 
 import re
