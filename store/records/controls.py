@@ -54,6 +54,10 @@ def parent_service_id(session: Session, control: Control) -> int | None:
     return None if parent is None else parent.service_id
 
 
+def _checked(session: Session, control: Control) -> verification.Checked:
+    return verification.control_checked(control, service_id=parent_service_id(session, control))
+
+
 def add_control(
     session: Session,
     *,
@@ -155,11 +159,7 @@ def update_status(
         waiting = verification.pending(session, kind=verification.CONTROL, item_id=control.id)
         return waiting or verification.request(
             session,
-            kind=verification.CONTROL,
-            item_id=control.id,
-            ref=control.ref,
-            service_id=parent_service_id(session, control),
-            owner_id=control.owner_id,
+            item=_checked(session, control),
             actor=actor,
             evidence=text or "",
             now=now,
@@ -232,14 +232,9 @@ def confirm_complete(
     session: Session, *, actor: Actor, control: Control, evidence: str, now: datetime
 ) -> ControlUpdate:
     """A second person's check completes a control on a high or extreme risk."""
-    assert control.id is not None
     row = verification.verify(
         session,
-        kind=verification.CONTROL,
-        item_id=control.id,
-        ref=control.ref,
-        service_id=parent_service_id(session, control),
-        owner_id=control.owner_id,
+        item=_checked(session, control),
         actor=actor,
         evidence=evidence,
         now=now,

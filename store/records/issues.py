@@ -433,14 +433,9 @@ def _ask_verification(
     """An issue that affected safe care stays resolved until a second person verifies it."""
     if issue.status != S.RESOLVED:
         raise DomainError(f"{issue.ref} is {issue.status.label.lower()}; resolve it before closing")
-    assert issue.id is not None
     verification.request(
         session,
-        kind=verification.ISSUE,
-        item_id=issue.id,
-        ref=issue.ref,
-        service_id=issue.service_id,
-        owner_id=issue.owner_id,
+        item=verification.issue_checked(issue),
         actor=actor,
         evidence=evidence,
         now=now,
@@ -455,14 +450,9 @@ def verify_closure(
 ) -> Issue:
     """The second person's check closes the issue, with both people's evidence kept."""
     issue = get_issue(session, ref)
-    assert issue.id is not None
     row = verification.verify(
         session,
-        kind=verification.ISSUE,
-        item_id=issue.id,
-        ref=issue.ref,
-        service_id=issue.service_id,
-        owner_id=issue.owner_id,
+        item=verification.issue_checked(issue),
         actor=actor,
         evidence=evidence,
         now=now,
@@ -551,10 +541,7 @@ def overdue_corrections(
 ) -> list[Issue]:
     """Open issues whose correction action is past its target date, longest overdue first;
     only one owner's when ``owner_id`` is given."""
-    query = (
-        select(Issue)
-        .where(Issue.is_correction_overdue(today))
-    )
+    query = select(Issue).where(Issue.is_correction_overdue(today))
     if owner_id is not None:
         query = query.where(Issue.owner_id == owner_id)
     query = query.order_by(col(Issue.correction_due), col(Issue.number)).limit(limit)

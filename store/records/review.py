@@ -460,15 +460,9 @@ class Residual:
 
 
 def residual_now(session: Session) -> Residual:
-    total = session.exec(
-        select(func.coalesce(func.sum(Risk.score), 0)).where(
-            Risk.is_open
-        )
-    ).one()
+    total = session.exec(select(func.coalesce(func.sum(Risk.score), 0)).where(Risk.is_open)).one()
     high = session.exec(
-        select(func.count()).where(
-            Risk.is_open, col(Risk.score) >= HIGH_SCORE
-        )
+        select(func.count()).where(Risk.is_open, col(Risk.score) >= HIGH_SCORE)
     ).one()
     return Residual(total=int(total or 0), high=int(high))
 

@@ -7,6 +7,7 @@ what they saw. Both the request and the check are audited, and the verifiers are
 is owed a ``REQUEST_NOTICE`` naming the item, which the chat face words.
 """
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlmodel import Session, col, select
@@ -15,7 +16,16 @@ from store.infra.errors import DomainError, PermissionDenied
 from store.records import audit, outbox
 from store.records.actors import Actor, SystemActor, actor_id
 from store.records.enums import Band, Impact, Role
-from store.records.models import Control, Issue, Person, Risk, RoleGrant, Service, Verification
+from store.records.models import (
+    Control,
+    Issue,
+    Person,
+    Risk,
+    RoleGrant,
+    Service,
+    Verification,
+    ident,
+)
 from store.records.outbox import Method
 from store.records.people import holders
 from store.records.scoring import band_for
@@ -30,6 +40,27 @@ VERIFIER_ROLES = (Role.REGISTERED_MANAGER, Role.QUALITY_LEAD)
 REQUEST_NOTICE = "verification_request"
 """A verifier is asked to check an item: the row's subject is the item's ref, its payload the
 item's kind (``ISSUE`` or ``CONTROL``)."""
+
+
+@dataclass(frozen=True)
+class Checked:
+    """What a second person verifies and whose it is: the verifiers are its service's (or,
+    without one, everyone's), never its owner."""
+
+    kind: str
+    item_id: int
+    ref: str
+    service_id: int | None
+    owner_id: int | None
+
+
+def issue_checked(issue: Issue) -> Checked:
+    return Checked(ISSUE, ident(issue), issue.ref, issue.service_id, issue.owner_id)
+
+
+def control_checked(control: Control, *, service_id: int | None) -> Checked:
+    """A control, checked by the verifiers of the service its risk or issue belongs to."""
+    return Checked(CONTROL, ident(control), control.ref, service_id, control.owner_id)
 
 
 class AlreadyRequested(DomainError):
@@ -107,22 +138,18 @@ def verifiers(
 def request(
     session: Session,
     *,
-    kind: str,
-    item_id: int,
-    ref: str,
-    service_id: int | None,
-    owner_id: int | None,
+    item: Checked,
     actor: Actor,
     evidence: str,
     now: datetime,
 ) -> Verification:
     """Ask for the second check and tell everyone who may give it."""
-    if pending(session, kind=kind, item_id=item_id) is not None:
-        raise AlreadyRequested(ref, who_can_verify(session, service_id=service_id))
+    if pending(session, kind=item.kind, item_id=item.item_id) is not None:
+        raise AlreadyRequested(item.ref, who_can_verify(session, service_id=item.service_id))
     row = Verification(
-        item_kind=kind,
-        item_id=item_id,
-        item_ref=ref,
+        item_kind=item.kind,
+        item_id=item.item_id,
+        item_ref=item.ref,
         status=PENDING,
         requested_by_id=actor_id(actor),
         requested_at=now,
@@ -130,15 +157,16 @@ def request(
     )
     session.add(row)
     audit.record_created(session, row, actor=actor, now=now)
-    for person in verifiers(session, service_id=service_id, excluded={owner_id, actor_id(actor)}):
+    excluded = {item.owner_id, actor_id(actor)}
+    for person in verifiers(session, service_id=item.service_id, excluded=excluded):
         outbox.enqueue(
             session,
             key=f"verification:{row.id}:ask:{person.slack_user_id}",
             method=Method.DM,
             notice=REQUEST_NOTICE,
             user=person.slack_user_id,
-            subject=ref,
-            payload={"item": kind},
+            subject=item.ref,
+            payload={"item": item.kind},
             now=now,
         )
     return row
@@ -147,34 +175,30 @@ def request(
 def verify(
     session: Session,
     *,
-    kind: str,
-    item_id: int,
-    ref: str,
-    service_id: int | None,
-    owner_id: int | None,
+    item: Checked,
     actor: Actor,
     evidence: str,
     now: datetime,
 ) -> Verification:
     """Record the second person's check; refused to the owner and to whoever asked."""
-    row = pending(session, kind=kind, item_id=item_id)
+    row = pending(session, kind=item.kind, item_id=item.item_id)
     if row is None:
-        raise DomainError(f"{ref} is not waiting for verification")
+        raise DomainError(f"{item.ref} is not waiting for verification")
     if not isinstance(actor, SystemActor):
-        refused = actor.id in (owner_id, row.requested_by_id) or not _is_verifier(
-            session, actor, service_id
+        refused = actor.id in (item.owner_id, row.requested_by_id) or not _is_verifier(
+            session, actor, item.service_id
         )
         if refused:
             reason = (
                 "You own it"
-                if actor.id == owner_id
+                if actor.id == item.owner_id
                 else "You asked for it"
                 if actor.id == row.requested_by_id
                 else "You can't verify it"
             )
             raise PermissionDenied(
-                f"{reason}, so you can't verify {ref}: a second person has to. "
-                + who_can_verify(session, service_id=service_id)
+                f"{reason}, so you can't verify {item.ref}: a second person has to. "
+                + who_can_verify(session, service_id=item.service_id)
                 + "."
             )
     text = required_text(evidence, field="evidence", label="What you checked", limit=1000)
