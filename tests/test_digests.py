@@ -1,21 +1,22 @@
 """Digests on seeded go-live data: what the project channel and the board read, and that it
 always fits in a Slack message."""
 
-import json
 from datetime import timedelta
 
 import pytest
 from sqlmodel import select
 
 from bot.ids import DecisionIds
+from bot.views.digests import word
+from bot.views.templated import MAX_BLOCKS, MAX_SECTION
 from schedules.jobs import preview_digest, run_job
-from schedules.render import MAX_BLOCKS, MAX_SECTION
 from store.infra.db import session_scope
 from store.records import decisions, issues, phases, risks
 from store.records.decisions import NewDecision
 from store.records.enums import DecisionKind, Impact, IssueCategory, Phase, Urgency
 from store.records.models import OutboxMessage
 from tests.conftest import START
+from tests.posted import as_posted
 from tests.schedules_world import new_risk, report, seed, settings
 from tests.world import BOARD_CHANNEL, PROJECT_CHANNEL, build_world
 
@@ -33,7 +34,7 @@ def seeded(engine, world):
 def digest(engine, key):
     with session_scope(engine) as session:
         message = session.exec(select(OutboxMessage).where(OutboxMessage.key == key)).one()
-        return message, json.loads(message.payload)
+        return message, as_posted(session, message)
 
 
 def all_text(payload):
@@ -60,7 +61,7 @@ def test_daily_digest_tells_the_project_channel_what_happened_since_yesterday(
     summary = run_job("daily_digest", engine=engine, settings=settings(), at=START)
     assert "daily_digest 2026-11-23" in summary
     message, payload = digest(engine, f"daily_digest:2026-11-23:{PROJECT_CHANNEL}")
-    assert message.channel == PROJECT_CHANNEL and message.notice == "digest"
+    assert message.channel == PROJECT_CHANNEL and message.notice == "issue_digest"
     new = section_with(payload, "New issues")
     assert "*New issues: 5*" in new
     assert "Missing or wrong records · Oakwood House: 3" in new
@@ -243,12 +244,12 @@ def test_digest_without_a_channel_is_not_recorded_so_it_runs_once_one_is_set(eng
 
 
 def test_demo_preview_shows_a_digest_without_owing_anything(engine, world, seeded):
-    rendered = preview_digest("daily_digest", engine=engine, settings=settings(), at=START)
-    text = rendered.as_text()
+    owed = preview_digest("daily_digest", engine=engine, settings=settings(), at=START)
+    text = word(owed.notice, owed.facts).as_text()
     assert text.startswith("Go-live daily digest · Mon 23 Nov 2026")
     assert "<!channel> tablets & chargers" in text
     with session_scope(engine) as session:
-        assert not [m for m in session.exec(select(OutboxMessage)) if m.notice == "digest"]
+        assert not [m for m in session.exec(select(OutboxMessage)) if m.notice == "issue_digest"]
     with pytest.raises(ValueError, match="not a digest"):
         preview_digest("reminders", engine=engine, settings=settings(), at=START)
 
