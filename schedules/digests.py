@@ -75,8 +75,8 @@ def _channel(session: Session, job: Job, settings: ScheduleSettings) -> str:
     channel = channel_for_job(session, job, settings)
     if not channel:
         raise NotRun(
-            "no channel to post to; choose the project's channels in golive's setup or set "
-            f"GOLIVE_{job.upper()}_CHANNEL"
+            "no channel to post to; choose one with 'golive channel set' or golive's setup "
+            f"in the chat, or set GOLIVE_{job.upper()}_CHANNEL"
         )
     return channel
 
