@@ -172,30 +172,16 @@ def escalation_manager(facts: JSON) -> Rendered:
 
 
 def escalation_board(facts: JSON) -> Rendered:
-    return render(
-        "escalation_board.j2", item=facts["item"], decision_action=DecisionIds.OPEN.value
-    )
+    return render("escalation_board.j2", **facts, decision_action=DecisionIds.OPEN.value)
 
 
 def escalation_control(facts: JSON) -> Rendered:
-    return render(
-        "escalation_control.j2",
-        control=facts["control"],
-        threshold=facts["threshold"],
-        now=facts["now"],
-        decision_action=DecisionIds.OPEN.value,
-    )
+    return render("escalation_control.j2", **facts, decision_action=DecisionIds.OPEN.value)
 
 
 def handover(facts: JSON) -> Rendered:
-    return render(
-        "handover.j2",
-        service=facts["service"],
-        shift=facts["shift"],
-        at=facts["at"],
-        facts=facts["facts"],
-        limit=facts["limit"],
-    )
+    """The facts are the template's context as they are: service, shift, at, facts, limit."""
+    return render("handover.j2", **facts)
 
 
 def commissioner(facts: JSON) -> Rendered:
