@@ -80,7 +80,9 @@ def window_for(job: Job, settings: ScheduleSettings, *, at: datetime, phase_of: 
     )
 
 
-class Ran(Enum):
+class Result(Enum):
+    """Whether a run ran, or what kept it from running."""
+
     RAN = "ran"
     OUT_OF_PHASE = "out of phase"
     ALREADY_DONE = "already done"
@@ -92,7 +94,7 @@ class Outcome:
     the phase kept it from running."""
 
     label: str
-    ran: Ran
+    result: Result
     text: str = ""
 
 
@@ -105,15 +107,15 @@ def _run(session: Session, job: Job, settings: ScheduleSettings, at: datetime) -
     if not runs_in(job, window.phase):
         return Outcome(
             label,
-            Ran.OUT_OF_PHASE,
+            Result.OUT_OF_PHASE,
             f"the project is in {window.phase.label.lower()} and this job runs in "
             f"{phases_text(job)}",
         )
     if not job_runs.claim(session, job=str(job), period=window.period, now=at):
-        return Outcome(label, Ran.ALREADY_DONE)
+        return Outcome(label, Result.ALREADY_DONE)
     summary = function(session, window, settings)
     job_runs.record_summary(session, job=str(job), period=window.period, summary=summary)
-    return Outcome(label, Ran.RAN, summary)
+    return Outcome(label, Result.RAN, summary)
 
 
 def run_job(name: str, *, engine: Engine, settings: ScheduleSettings, at: datetime) -> str:
@@ -124,9 +126,9 @@ def run_job(name: str, *, engine: Engine, settings: ScheduleSettings, at: dateti
             outcome = _run(session, job, settings, at)
     except NotRun as reason:
         return f"{job}: not run; {reason}"
-    if outcome.ran == Ran.RAN:
+    if outcome.result == Result.RAN:
         return f"{outcome.label}: {outcome.text}"
-    if outcome.ran == Ran.OUT_OF_PHASE:
+    if outcome.result == Result.OUT_OF_PHASE:
         return f"{outcome.label}: not run; {outcome.text}"
     return f"{outcome.label}: already done"
 
@@ -207,9 +209,9 @@ def preview_job(name: str, *, engine: Engine, settings: ScheduleSettings, at: da
                 session.rollback()
     except NotRun as reason:
         return Preview(f"{job}: would not run; {reason}", [])
-    if outcome.ran == Ran.RAN:
+    if outcome.result == Result.RAN:
         return Preview(f"{outcome.label}: {outcome.text}", posts)
-    if outcome.ran == Ran.OUT_OF_PHASE:
+    if outcome.result == Result.OUT_OF_PHASE:
         return Preview(f"{outcome.label}: would not run; {outcome.text}", [])
     return Preview(f"{outcome.label}: already done, so a run now would owe nothing", [])
 

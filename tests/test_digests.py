@@ -1,6 +1,7 @@
 """Digests on seeded go-live data: what the project channel and the board read, and that it
 always fits in a Slack message."""
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -18,6 +19,7 @@ from store.records.models import OutboxMessage
 from tests.conftest import START
 from tests.posted import as_posted
 from tests.schedules_world import new_risk, report, seed, settings
+from tests.test_architecture import CHAT_MARKUP
 from tests.world import BOARD_CHANNEL, PROJECT_CHANNEL, build_world
 
 
@@ -272,3 +274,61 @@ def test_a_crowded_register_names_the_ten_highest_risks_and_counts_the_rest(engi
     assert "Crowded risk 0 " in named[0] and f"*{seeded.high}*" not in high
     change = section_with(payload, "Change since last week")
     assert "New risks: " in change and " and 2 more" in change
+
+
+def test_a_digest_delivered_late_says_what_its_period_said(engine, world, seeded):
+    """The digest is owed with its period's facts: an issue resolved after the run, before
+    the post goes out (golive was down, Slack refused it for a while), is still listed as it
+    stood."""
+    run_job("daily_digest", engine=engine, settings=settings(), at=START)
+    with session_scope(engine) as session:
+        issues.set_correction(
+            session,
+            actor=world.project_lead,
+            ref=seeded.unsafe,
+            action="Handover screen cached",
+            due=None,
+            now=START + timedelta(hours=1),
+        )
+        issues.resolve(
+            session, actor=world.project_lead, ref=seeded.unsafe, now=START + timedelta(hours=2)
+        )
+    _, payload = digest(engine, f"daily_digest:2026-11-23:{PROJECT_CHANNEL}")
+    unsafe = section_with(payload, "Open unsafe workarounds")
+    assert seeded.unsafe in unsafe and "write notes on paper" in unsafe
+    assert "awaiting closure evidence" not in all_text(payload)
+
+
+def strings_in(value):
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield key
+            yield from strings_in(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from strings_in(item)
+
+
+def test_digests_are_owed_as_notices_with_facts_a_second_chat_platform_could_word(
+    engine, world, seeded
+):
+    run_job("daily_digest", engine=engine, settings=settings(), at=START)
+    run_job("board_review", engine=engine, settings=settings(), at=START)
+    with session_scope(engine) as session:
+        owed = {
+            m.notice: json.loads(m.payload or "{}")
+            for m in session.exec(select(OutboxMessage))
+            if m.key.startswith(("daily_digest:", "board_review:"))
+        }
+    assert set(owed) == {"issue_digest", "board_review"}
+    assert owed["issue_digest"]["facts"]["urgent_open"]["total"] >= 2
+    assert seeded.urgent in json.dumps(owed["issue_digest"])
+    assert seeded.extreme in json.dumps(owed["board_review"])
+    typed = "<!channel> tablets & chargers <b>gone</b>\n::divider"  # a reporter's own words
+    for facts in owed.values():
+        assert "blocks" not in facts
+        marked = {text for text in strings_in(facts) if CHAT_MARKUP.search(text)}
+        assert marked <= {typed}
+    assert typed in strings_in(owed["issue_digest"])  # kept as typed: the face escapes it
