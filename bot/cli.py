@@ -343,8 +343,10 @@ def cmd_job(settings: Settings, args: argparse.Namespace, clock: Clock) -> str:
 
 
 def _show_preview(preview: "Preview", *, at: datetime, zone: tzinfo) -> str:
-    """Each post as the channel would read it and as the Block Kit JSON sent for it."""
+    """Each post as the channel would read it and as the Block Kit JSON sent for it, worded
+    from its facts as the sender words it."""
     from bot.plain import plain_text
+    from bot.views.digests import word
 
     owed = len(preview.posts)
     lines = [
@@ -359,16 +361,17 @@ def _show_preview(preview: "Preview", *, at: datetime, zone: tzinfo) -> str:
             where = f"as an update of the earlier post {post.target_key}"
         else:
             where = f"to channel {post.channel}"
+        payload = word(post.notice, post.facts).payload()
         rule = "=" * 72
         lines += [
             "",
             rule,
             f"Post {number} of {owed}, {where}",
             rule,
-            plain_text(post.payload.get("blocks", []), zone),
+            plain_text(payload["blocks"], zone),
             "",
             "Block Kit JSON:",
-            json.dumps(post.payload, indent=2, ensure_ascii=False),
+            json.dumps(payload, indent=2, ensure_ascii=False),
         ]
     return "\n".join(lines)
 
@@ -468,11 +471,12 @@ def cmd_export(settings: Settings, args: argparse.Namespace, clock: Clock) -> st
 
 
 def cmd_commissioner(settings: Settings, args: argparse.Namespace, clock: Clock) -> str:
+    from bot.views.digests import commissioner
     from schedules.commissioner import csv_for_month, summary_for_month
 
     engine = _ready_engine(settings, clock)
     try:
-        text = summary_for_month(engine, settings, args.month).as_text()
+        text = commissioner(summary_for_month(engine, settings, args.month)).as_text()
         if args.csv is not None:
             args.csv.write_text(csv_for_month(engine, settings, args.month), encoding="utf-8-sig")
             text += f"\n\nWrote {args.csv}"

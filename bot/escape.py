@@ -3,15 +3,16 @@
 Slack's mrkdwn control characters are ``&``, ``<`` and ``>``; escaping them means a report
 cannot ping ``<!channel>``, mention someone, or forge a link. The same path masks any NHS
 number or date of birth that got past the forms (store/records/privacy.py), so none reaches Slack.
-The escape is the one the scheduled posts' templates use (schedules/render.py), so a view and a
-digest cannot escape differently. Limits are Slack's own: going over one makes the whole API
-call fail, so text is cut with a visible marker instead.
+``escape`` is golive's one mrkdwn escape: the builders use it and so do the scheduled posts'
+templates (bot/views/templated.py), so a view and a digest cannot escape differently. Limits
+are Slack's own: going over one makes the whole API call fail, so text is cut with a visible
+marker instead.
 """
 
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
-from schedules.render import escape
+from store.records.privacy import mask
 
 SECTION_TEXT = 3000
 BLOCKS_PER_MESSAGE = 50
@@ -25,6 +26,15 @@ MESSAGE_TEXT = 4000
 PRIVATE_METADATA = 3000
 
 T = TypeVar("T")
+
+
+def escape(text: str | None) -> str:
+    """Text a person typed, made safe to show inside mrkdwn: Slack's three control characters
+    escaped, and any NHS number or date of birth masked (store/records/privacy.py), as what
+    golive posts is read in channels."""
+    if not text:
+        return ""
+    return mask(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def truncate(text: str, limit: int, *, marker: str = "…") -> str:

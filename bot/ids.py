@@ -2,15 +2,18 @@
 
 Builders and listeners both import these, so a renamed id cannot leave a button without a
 listener; tests/test_manifest.py checks the manifest's commands and shortcuts against them.
-One class per feature; a feature appends its own class. The buttons on scheduled posts are
-drawn by schedules/' templates, which may not import this module: their ids are defined in
-schedules/buttons.py and taken from there.
+One class per feature; a feature appends its own class, the buttons the scheduled posts
+carry (bot/views/digests.py) included.
 """
 
 from enum import StrEnum
 
-from schedules import buttons
 from store.records.reminders import Response
+
+
+def reminder_answer(response: Response) -> str:
+    """The button on a reminder that answers it with ``response`` (reminder_completed, ...)."""
+    return f"reminder_{response.value}"
 
 
 class Slash(StrEnum):
@@ -140,7 +143,7 @@ class ControlIds(StrEnum):
 class DecisionIds(StrEnum):
     """Board decisions. OPEN's button value is a risk ref (R-003) or an issue ref (GL-0042)."""
 
-    OPEN = buttons.DECISION_OPEN
+    OPEN = "decision_open"
     VIEW = "decision_record"
     KIND = "kind"
     SUMMARY = "summary"
@@ -188,11 +191,11 @@ class ReminderIds(StrEnum):
     """Answers on overdue reminder DMs (button value = kind:id:due, e.g. control:12:2026-11-20)
     and the small modal that asks for a date or a note."""
 
-    ACKNOWLEDGE = buttons.reminder_answer(Response.ACKNOWLEDGED)
-    COMPLETE = buttons.reminder_answer(Response.COMPLETED)
-    DELAYED = buttons.reminder_answer(Response.DELAYED)
-    INEFFECTIVE = buttons.reminder_answer(Response.INEFFECTIVE)
-    SNOOZE = buttons.reminder_answer(Response.SNOOZED)
+    ACKNOWLEDGE = reminder_answer(Response.ACKNOWLEDGED)
+    COMPLETE = reminder_answer(Response.COMPLETED)
+    DELAYED = reminder_answer(Response.DELAYED)
+    INEFFECTIVE = reminder_answer(Response.INEFFECTIVE)
+    SNOOZE = reminder_answer(Response.SNOOZED)
     ANSWER_VIEW = "reminder_answer"
     NEW_DATE = "new_date"
     NOTE = "note"
@@ -202,8 +205,8 @@ class ThemeIds(StrEnum):
     """The buttons under a repeated theme in the issue digest (value = the theme's issue refs,
     comma-separated)."""
 
-    RAISE_RISK = buttons.THEME_RAISE_RISK
-    TRAINING_NEED = buttons.THEME_TRAINING_NEED
+    RAISE_RISK = "theme_raise_risk"
+    TRAINING_NEED = "theme_training_need"
 
 
 class QuietIds(StrEnum):

@@ -1,8 +1,10 @@
 """Turn an owed outbox message into what Slack shows, at send time, from current records.
 
 Each feature's view module exports ``RENDERERS`` (notice -> renderer); a feature adds its
-own by appending one import and one ``**`` line below. DIGEST is frozen at enqueue time and
-posted as it was written.
+own by appending one import and one ``**`` line below. The scheduled posts' renderers
+(bot/views/digests.py) word facts frozen when the post was owed. DIGEST is a message that
+arrived already written (rows owed before the scheduled posts became notices with facts) and
+is posted as it was written.
 """
 
 from collections.abc import Callable
@@ -14,6 +16,7 @@ from bot.views import care as care_views
 from bot.views import checkpoints as checkpoint_views
 from bot.views import controls as control_views
 from bot.views import decisions as decision_views
+from bot.views import digests as digest_views
 from bot.views import issues as issue_views
 from bot.views import phases as phase_views
 from bot.views import review as review_views
@@ -42,6 +45,7 @@ RENDERERS: dict[str, Renderer] = {
     **phase_views.RENDERERS,
     **review_views.RENDERERS,
     **care_views.RENDERERS,
+    **digest_views.RENDERERS,
 }
 
 

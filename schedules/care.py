@@ -4,27 +4,22 @@ rescored."""
 
 from sqlmodel import Session
 
-from schedules import buttons
 from schedules.cadence import Job, ScheduleSettings, channel_for_job
 from schedules.digests import Window
-from schedules.render import Rendered, render
+from schedules.posts import JSON, ScheduledNotice, frozen
 from store.records import care, escalations, outbox
 from store.records.escalations import BOARD
-from store.records.outbox import Method, Notice
+from store.records.outbox import Method
 
 CONTROL_KIND = "control"
 
 
-def render_slipped(
-    control: care.SlippedControl, window: Window, settings: ScheduleSettings
-) -> Rendered:
-    return render(
-        "escalation_control.j2",
-        control=control,
-        threshold=settings.control_delay_escalation_days,
-        now=window.now,
-        decision_action=buttons.DECISION_OPEN,
-    )
+def slipped_facts(control: care.SlippedControl, window: Window, settings: ScheduleSettings) -> JSON:
+    return {
+        "control": frozen(control),
+        "threshold": settings.control_delay_escalation_days,
+        "now": window.now.isoformat(),
+    }
 
 
 def escalate_slipped_controls(session: Session, window: Window, settings: ScheduleSettings) -> int:
@@ -66,10 +61,10 @@ def escalate_slipped_controls(session: Session, window: Window, settings: Schedu
             outbox.message_row(
                 key=key,
                 method=Method.POST,
-                notice=Notice.DIGEST,
+                notice=ScheduledNotice.ESCALATION_CONTROL,
                 channel=channel,
                 subject=control.ref,
-                payload=render_slipped(control, window, settings).payload(),
+                payload=slipped_facts(control, window, settings),
                 now=window.now,
             )
             for key, control in new.items()

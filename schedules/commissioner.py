@@ -14,27 +14,28 @@ from sqlmodel import Session
 
 from schedules.cadence import ScheduleSettings, zone_of
 from schedules.digests import Window
+from schedules.posts import JSON, ScheduledNotice, frozen
 from schedules.recurrence import Every, Schedule, parse_time
-from schedules.render import Rendered, render
 from store.infra.db import session_scope
 from store.records import outbox
-from store.records.outbox import Method, Notice
+from store.records.outbox import Method
 from store.reports.commissioner import commissioner_facts, month_bounds, month_csv, parse_month
 
 GRACE = timedelta(days=7)
 LIMIT = 20
 
 
-def render_summary(session: Session, month: date, settings: ScheduleSettings) -> Rendered:
+def summary_facts(session: Session, month: date, settings: ScheduleSettings) -> JSON:
     start, end = month_bounds(month, zone_of(settings))
     facts = commissioner_facts(session, start=start, end=end)
-    return render("commissioner.j2", facts=facts, period_text=month.strftime("%B %Y"), limit=LIMIT)
+    return {"month": month.isoformat(), "facts": frozen(facts), "limit": LIMIT}
 
 
-def summary_for_month(engine: Engine, settings: ScheduleSettings, month: str) -> Rendered:
-    """The summary for ``month`` (2026-11) as it would be posted; nothing is recorded."""
+def summary_for_month(engine: Engine, settings: ScheduleSettings, month: str) -> JSON:
+    """The facts of the summary for ``month`` (2026-11) as it would be owed; nothing is
+    recorded."""
     with session_scope(engine) as session:
-        return render_summary(session, parse_month(month), settings)
+        return summary_facts(session, parse_month(month), settings)
 
 
 def csv_for_month(engine: Engine, settings: ScheduleSettings, month: str) -> str:
@@ -70,10 +71,10 @@ def owe_commissioner_summary(session: Session, window: Window, settings: Schedul
         session,
         key=key,
         method=Method.POST,
-        notice=Notice.DIGEST,
+        notice=ScheduledNotice.COMMISSIONER,
         channel=channel,
         subject=f"commissioner:{month:%Y-%m}",
-        payload=render_summary(session, month, settings).payload(),
+        payload=summary_facts(session, month, settings),
         now=window.now,
     )
     return int(created)

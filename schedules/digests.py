@@ -1,5 +1,6 @@
 """The digests: the daily and weekly issue digests, the weekly board review and the monthly
-post-implementation review, each rendered from its template and owed to its channel once."""
+post-implementation review, each owed to its channel once with the facts of its period (the
+chat face words them: bot/views/digests.py)."""
 
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -7,33 +8,33 @@ from typing import Any
 
 from sqlmodel import Session
 
-from schedules import buttons
 from schedules.cadence import Job, ScheduleSettings, channel_for_job, zone_of
-from schedules.render import Mrkdwn, Rendered, render
+from schedules.posts import JSON, ScheduledNotice, counted, frozen
 from store.records import outbox
 from store.records.care import rescores_due
 from store.records.enums import Band, Phase
-from store.records.outbox import Method, Notice
+from store.records.outbox import Method
 from store.records.training import training_rollup
 from store.records.waves import compare_services
-from store.reports.digest_facts import IssueFacts, RegisterFacts, issue_facts, register_facts
+from store.reports.digest_facts import IssueFacts, issue_facts, register_facts
 from store.reports.outcomes import monthly_outcomes
 
 LIST_LIMIT = 10
 OLDEST = 5
-BAND_EMOJI = {
-    Band.EXTREME: ":red_square:",
-    Band.HIGH: ":large_orange_square:",
-    Band.MODERATE: ":large_yellow_square:",
-    Band.LOW: ":large_green_square:",
-}
-
-THEME_BUTTONS = 3
 
 
 class NotRun(Exception):
     """The job cannot run for this period yet (no channel set); nothing is recorded, so the
     next run tries again."""
+
+
+@dataclass(frozen=True)
+class Owed:
+    """A post a job owes: its notice kind and the facts it carries."""
+
+    notice: ScheduledNotice
+    facts: JSON
+    summary: str
 
 
 @dataclass(frozen=True)
@@ -56,16 +57,16 @@ def digest_key(job: Job, period: str, channel: str) -> str:
 
 
 def _owe(
-    session: Session, *, job: Job, period: str, channel: str, rendered: Rendered, now: datetime
+    session: Session, *, job: Job, period: str, channel: str, owed: Owed, now: datetime
 ) -> bool:
     return outbox.enqueue(
         session,
         key=digest_key(job, period, channel),
         method=Method.POST,
-        notice=Notice.DIGEST,
+        notice=owed.notice,
         channel=channel,
         subject=f"{job}:{period}",
-        payload=rendered.payload(),
+        payload=owed.facts,
         now=now,
     )
 
@@ -74,19 +75,10 @@ def _channel(session: Session, job: Job, settings: ScheduleSettings) -> str:
     channel = channel_for_job(session, job, settings)
     if not channel:
         raise NotRun(
-            "no channel to post to; set one with '/golive setup' or the "
-            f"GOLIVE_{job.upper()}_CHANNEL setting"
+            "no channel to post to; choose one with 'golive channel set' or golive's setup "
+            f"in the chat, or set GOLIVE_{job.upper()}_CHANNEL"
         )
     return channel
-
-
-def _period_text(job: Job, local_day: date) -> str:
-    """How the period reads in a title: a day, a week, or a month."""
-    if job == Job.MONTHLY_REVIEW:
-        return local_day.strftime("%B %Y")
-    if job in (Job.WEEKLY_DIGEST, Job.BOARD_REVIEW):
-        return f"week of {local_day.strftime('%a %d %b %Y')}"
-    return local_day.strftime("%a %d %b %Y")
 
 
 def _issues(session: Session, window: Window, settings: ScheduleSettings) -> IssueFacts:
@@ -103,47 +95,22 @@ def _issues(session: Session, window: Window, settings: ScheduleSettings) -> Iss
     )
 
 
-def heat_lines(facts: RegisterFacts) -> list[Mrkdwn]:
-    """The 5x5 matrix as monospaced rows (likelihood down, impact across), narrow enough to
-    read on a phone without scrolling; a dot is an empty cell."""
-    lines = [
-        Mrkdwn(f"{'Likelihood':<14}Impact"),
-        Mrkdwn(" " * 14 + "".join(f"{n:>3}" for n in range(1, 6))),
-    ]
-    for row in facts.heat:
-        label = f"{row.likelihood} {row.label}"[:13]
-        cells = "".join(f"{count or '·':>3}" for count in row.cells)
-        lines.append(Mrkdwn(f"{label:<14}{cells}"))
-    return lines
-
-
-def _bands(facts: RegisterFacts) -> list[dict[str, Any]]:
-    return [
-        {
-            "emoji": BAND_EMOJI[band],
-            "label": band.label,
-            "now": facts.bands[band],
-            "before": facts.bands_before[band],
-        }
-        for band in (Band.EXTREME, Band.HIGH, Band.MODERATE, Band.LOW)
-    ]
-
-
-def issue_digest(session: Session, window: Window, settings: ScheduleSettings) -> Rendered:
+def issue_digest(session: Session, window: Window, settings: ScheduleSettings) -> Owed:
     """The daily issue digest during go-live; the same, over a week, in stabilisation."""
-    title = "Go-live daily digest" if window.job == Job.DAILY_DIGEST else "Weekly issue digest"
-    return render(
-        "issue_digest.j2",
-        title=title,
-        period_text=_period_text(window.job, window.local_day),
-        facts=_issues(session, window, settings),
-        limit=LIST_LIMIT,
-        theme_min=settings.theme_min_issues,
-        theme_days=settings.theme_window_days,
-        services=_services(session, window, settings),
-        theme_risk_action=buttons.THEME_RAISE_RISK,
-        theme_training_action=buttons.THEME_TRAINING_NEED,
-        theme_buttons=THEME_BUTTONS,
+    facts = _issues(session, window, settings)
+    return Owed(
+        ScheduledNotice.ISSUE_DIGEST,
+        {
+            "job": str(window.job),
+            "day": window.local_day.isoformat(),
+            "facts": frozen(facts),
+            "limit": LIST_LIMIT,
+            "theme_min": settings.theme_min_issues,
+            "theme_days": settings.theme_window_days,
+            "services": frozen(_services(session, window, settings)),
+        },
+        f"{counted(facts.new_total, 'new issue')}, "
+        f"{facts.urgent_open.total} urgent or safe-care open",
     )
 
 
@@ -154,13 +121,12 @@ def _services(session: Session, window: Window, settings: ScheduleSettings) -> l
     )
 
 
-def register_review(session: Session, window: Window, settings: ScheduleSettings) -> Rendered:
+def register_review(session: Session, window: Window, settings: ScheduleSettings) -> Owed:
     """The weekly board review, or the monthly post-implementation review."""
     facts = register_facts(
         session, start=window.start, end=window.end, today=window.today, shown=LIST_LIMIT
     )
     monthly = window.job == Job.MONTHLY_REVIEW
-    template = "monthly_review.j2" if monthly else "board_review.j2"
     zone = zone_of(settings)
     measures = (
         monthly_outcomes(
@@ -173,46 +139,41 @@ def register_review(session: Session, window: Window, settings: ScheduleSettings
         if monthly
         else None
     )
-    return render(
-        template,
-        outcomes=measures,
-        period_text=_period_text(window.job, window.local_day),
-        phase_label=window.phase.label,
-        now=window.now,
-        facts=facts,
-        issues=_issues(session, window, settings),
-        bands=_bands(facts),
-        heat_lines=heat_lines(facts),
-        band_emoji=BAND_EMOJI,
-        limit=LIST_LIMIT,
-        theme_min=settings.theme_min_issues,
-        theme_days=settings.theme_window_days,
-        decision_action=buttons.DECISION_OPEN,
-        since_text="last month" if window.job == Job.MONTHLY_REVIEW else "last week",
-        rescores=rescores_due(session, today=window.today),
-        services=_services(session, window, settings),
-        training=training_rollup(session),
+    return Owed(
+        ScheduledNotice.MONTHLY_REVIEW if monthly else ScheduledNotice.BOARD_REVIEW,
+        {
+            "job": str(window.job),
+            "day": window.local_day.isoformat(),
+            "phase": str(window.phase),
+            "now": window.now.isoformat(),
+            "facts": frozen(facts),
+            "issues": frozen(_issues(session, window, settings)),
+            "outcomes": frozen(measures),
+            "limit": LIST_LIMIT,
+            "theme_min": settings.theme_min_issues,
+            "theme_days": settings.theme_window_days,
+            "rescores": frozen(rescores_due(session, today=window.today)),
+            "services": frozen(_services(session, window, settings)),
+            "training": frozen(training_rollup(session)),
+        },
+        f"{counted(facts.open_total, 'open risk')}, {facts.bands[Band.EXTREME]} extreme, "
+        f"{facts.bands[Band.HIGH]} high",
     )
 
 
-def render_digest(session: Session, window: Window, settings: ScheduleSettings) -> Rendered:
+def owed_digest(session: Session, window: Window, settings: ScheduleSettings) -> Owed:
+    """What the window's digest would say, with nothing owed (``golive demo``)."""
     if window.job in (Job.DAILY_DIGEST, Job.WEEKLY_DIGEST):
         return issue_digest(session, window, settings)
     return register_review(session, window, settings)
 
 
 def run_digest(session: Session, window: Window, settings: ScheduleSettings) -> str:
-    """Render the window's digest and owe it to the job's channel; a one-line summary."""
+    """Owe the window's digest to the job's channel; a one-line summary."""
     channel = _channel(session, window.job, settings)
-    rendered = render_digest(session, window, settings)
-    owed = _owe(
-        session,
-        job=window.job,
-        period=window.period,
-        channel=channel,
-        rendered=rendered,
-        now=window.now,
-    )
-    if not owed:
+    owed = owed_digest(session, window, settings)
+    if not _owe(
+        session, job=window.job, period=window.period, channel=channel, owed=owed, now=window.now
+    ):
         return f"already sent to {channel}"
-    return f"owed to {channel} ({len(rendered.blocks)} blocks): {rendered.text}"
+    return f"owed to {channel}: {owed.summary}"

@@ -8,51 +8,44 @@ record a decision; each item is posted once, and the same post is updated as it 
 """
 
 from collections import defaultdict
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
-from schedules import buttons
 from schedules.cadence import Job, ScheduleSettings, channel_for_job, escalation_hours
 from schedules.care import escalate_slipped_controls
 from schedules.commissioner import owe_commissioner_summary
 from schedules.digests import Window
 from schedules.handover import run_handover
-from schedules.reminders import KIND_LABELS
-from schedules.render import Rendered, render
+from schedules.posts import JSON, ScheduledNotice, frozen
 from store.records import escalations, outbox, people
 from store.records.escalations import BOARD, MANAGER, BoardItem
 from store.records.models import Escalation
-from store.records.outbox import Method, Notice
-from store.records.reminders import (
-    ItemKind,
-    OverdueItem,
-    Unacknowledged,
-    overdue_items,
-    unacknowledged,
-)
+from store.records.outbox import Method
+from store.records.reminders import OverdueItem, Unacknowledged, overdue_items, unacknowledged
 
 
 def board_post_key(ref: str) -> str:
     return f"escalation:board:{ref}"
 
 
-def render_board_post(item: BoardItem, escalated_at: Any) -> Rendered:
-    view = {
-        "ref": item.ref,
-        "title": item.title,
-        "state": item.state,
-        "status": item.status,
-        "owner": item.owner,
-        "service": item.service,
-        "reason": item.reason,
-        "resolved": item.resolved,
-        "controls": item.controls,
-        "decisions": item.decisions,
-        "escalated_at": escalated_at,
+def board_post_facts(item: BoardItem, escalated_at: datetime) -> JSON:
+    """The item as its board post shows it, and when it was first escalated."""
+    return {
+        "item": {
+            "ref": item.ref,
+            "title": item.title,
+            "state": item.state,
+            "status": item.status,
+            "owner": item.owner,
+            "service": item.service,
+            "reason": item.reason,
+            "resolved": item.resolved,
+            "controls": frozen(item.controls),
+            "decisions": item.decisions,
+            "escalated_at": escalated_at.isoformat(),
+        }
     }
-    return render("escalation_board.j2", item=view, decision_action=buttons.DECISION_OPEN)
 
 
 def _manager_key(row: Unacknowledged, user: str) -> str:
@@ -85,7 +78,7 @@ def escalate_to_managers(session: Session, window: Window, settings: ScheduleSet
         for manager in managers[(item.service_id, row.person_id)]
     ]
     recorded = escalations.recorded_keys(session, [key for key, _, _, _ in candidates])
-    letters: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    letters: dict[str, list[JSON]] = defaultdict(list)
     rows = []
     for key, user, row, item in candidates:
         if key in recorded:
@@ -109,10 +102,10 @@ def escalate_to_managers(session: Session, window: Window, settings: ScheduleSet
         letters[user].append(
             {
                 "ref": row.ref,
-                "kind_label": KIND_LABELS[ItemKind(row.kind)],
+                "kind": str(row.kind),
                 "text": item.text,
                 "owner": owner.name,
-                "due": item.due,
+                "due": item.due.isoformat(),
                 "count": row.count,
             }
         )
@@ -123,14 +116,13 @@ def escalate_to_managers(session: Session, window: Window, settings: ScheduleSet
             outbox.message_row(
                 key=f"escalation:{MANAGER}:{window.period}:{user}",
                 method=Method.DM,
-                notice=Notice.DIGEST,
+                notice=ScheduledNotice.ESCALATION_MANAGER,
                 user=user,
                 subject=f"escalation:{window.period}",
-                payload=render(
-                    "escalation_manager.j2",
-                    items=items,
-                    before_escalation=settings.reminders_before_escalation,
-                ).payload(),
+                payload={
+                    "items": items,
+                    "before_escalation": settings.reminders_before_escalation,
+                },
                 now=window.now,
             )
             for user, items in letters.items()
@@ -186,10 +178,10 @@ def escalate_to_board(
             outbox.message_row(
                 key=board_post_key(item.ref),
                 method=Method.POST,
-                notice=Notice.DIGEST,
+                notice=ScheduledNotice.ESCALATION_BOARD,
                 channel=channel,
                 subject=item.ref,
-                payload=render_board_post(item, window.now).payload(),
+                payload=board_post_facts(item, window.now),
                 now=window.now,
             )
             for item in due
@@ -219,10 +211,10 @@ def _update_board_posts(
             outbox.message_row(
                 key=f"{row.post_key}:update:{window.period}",
                 method=Method.UPDATE,
-                notice=Notice.DIGEST,
+                notice=ScheduledNotice.ESCALATION_BOARD,
                 target_key=row.post_key,
                 subject=item.ref,
-                payload=render_board_post(item, row.escalated_at).payload(),
+                payload=board_post_facts(item, row.escalated_at),
                 now=window.now,
             )
             for row, item in changed

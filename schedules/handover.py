@@ -9,17 +9,17 @@ clock changes move the UTC instant, never the shift. A summary more than ``GRACE
 was down) is skipped rather than posted to a shift that has long started.
 """
 
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
 
 from sqlmodel import Session
 
 from schedules.cadence import ScheduleSettings, zone_of
 from schedules.digests import Window
+from schedules.posts import JSON, ScheduledNotice, frozen
 from schedules.recurrence import Every, Schedule, local_date
-from schedules.render import Rendered, render
 from store.records import care, outbox
 from store.records.models import Service
-from store.records.outbox import Method, Notice
+from store.records.outbox import Method
 from store.records.people import list_services
 
 GRACE = timedelta(hours=2)
@@ -30,12 +30,16 @@ def handover_key(service: Service, day: str, at: time) -> str:
     return f"handover:{service.key}:{day}:{at.strftime('%H:%M')}"
 
 
-def render_handover(
-    facts: care.HandoverFacts, *, service: Service, shift: str, occurrence: object
-) -> Rendered:
-    return render(
-        "handover.j2", service=service.name, shift=shift, at=occurrence, facts=facts, limit=LIMIT
-    )
+def handover_facts(
+    facts: care.HandoverFacts, *, service: Service, shift: str, occurrence: datetime
+) -> JSON:
+    return {
+        "service": service.name,
+        "shift": shift,
+        "at": occurrence.isoformat(),
+        "facts": frozen(facts),
+        "limit": LIMIT,
+    }
 
 
 def run_handover(session: Session, window: Window, settings: ScheduleSettings) -> int:
@@ -60,12 +64,10 @@ def run_handover(session: Session, window: Window, settings: ScheduleSettings) -
                 session,
                 key=key,
                 method=Method.POST,
-                notice=Notice.DIGEST,
+                notice=ScheduledNotice.HANDOVER,
                 channel=service.channel_id,
                 subject=f"handover:{service.key}",
-                payload=render_handover(
-                    facts, service=service, shift=shift, occurrence=occurrence
-                ).payload(),
+                payload=handover_facts(facts, service=service, shift=shift, occurrence=occurrence),
                 now=window.now,
             )
             owed += int(created)

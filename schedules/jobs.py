@@ -1,7 +1,8 @@
 """The job registry, and the one path every run takes: the scheduler, ``golive job NAME --at``
 and the start-up catch-up all call ``run_job``.
 
-A run works out the period its time falls in, checks the phase, claims the (job, period) pair
+A run (``_run``, which ``preview_job`` takes too, then rolls back) works out the period its
+time falls in, checks the phase, claims the (job, period) pair
 in the database and owes its posts to the outbox, all in one transaction: a second run for
 the same period (a retry, a restart, a second scheduler) finds the claim and does nothing,
 and a run that fails half-way leaves nothing behind. Jobs only enqueue; the sender delivers.
@@ -10,7 +11,7 @@ and a run that fails half-way leaves nothing behind. Jobs only enqueue; the send
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from enum import Enum
 
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -26,11 +27,11 @@ from schedules.cadence import (
     zone_of,
 )
 from schedules.commissioner import summary_schedule
-from schedules.digests import NotRun, Window, render_digest, run_digest
+from schedules.digests import NotRun, Owed, Window, owed_digest, run_digest
 from schedules.escalation_sweep import run_escalation
+from schedules.posts import JSON
 from schedules.recurrence import Every, Schedule, local_date
 from schedules.reminders import run_reminders
-from schedules.render import Rendered
 from schedules.retention import run_retention
 from store.infra.db import session_scope
 from store.records import job_runs, outbox
@@ -79,31 +80,60 @@ def window_for(job: Job, settings: ScheduleSettings, *, at: datetime, phase_of: 
     )
 
 
+class Result(Enum):
+    """Whether a run ran, or what kept it from running."""
+
+    RAN = "ran"
+    OUT_OF_PHASE = "out of phase"
+    ALREADY_DONE = "already done"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How one run went, labelled with its job and period: its summary when it ran, or why
+    the phase kept it from running."""
+
+    label: str
+    result: Result
+    text: str = ""
+
+
+def _run(session: Session, job: Job, settings: ScheduleSettings, at: datetime) -> Outcome:
+    """The one place that decides whether a job runs at ``at``: the phase, then the claim on
+    (job, period); then the run, its posts owed and its summary kept, in ``session``."""
+    function, _ = JOBS[job]
+    window = window_for(job, settings, at=at, phase_of=session)
+    label = f"{job} {window.period}"
+    if not runs_in(job, window.phase):
+        return Outcome(
+            label,
+            Result.OUT_OF_PHASE,
+            f"the project is in {window.phase.label.lower()} and this job runs in "
+            f"{phases_text(job)}",
+        )
+    if not job_runs.claim(session, job=str(job), period=window.period, now=at):
+        return Outcome(label, Result.ALREADY_DONE)
+    summary = function(session, window, settings)
+    job_runs.record_summary(session, job=str(job), period=window.period, summary=summary)
+    return Outcome(label, Result.RAN, summary)
+
+
 def run_job(name: str, *, engine: Engine, settings: ScheduleSettings, at: datetime) -> str:
     """Run one job once, as if at ``at``; a one-line summary of what it did."""
     job = job_named(name)
-    function, _ = JOBS[job]
     try:
         with session_scope(engine) as session:
-            window = window_for(job, settings, at=at, phase_of=session)
-            label = f"{job} {window.period}"
-            if not runs_in(job, window.phase):
-                return (
-                    f"{label}: not run; the project is in {window.phase.label.lower()} "
-                    f"and this job runs in {phases_text(job)}"
-                )
-            if not job_runs.claim(session, job=str(job), period=window.period, now=at):
-                return f"{label}: already done"
-            summary = function(session, window, settings)
-            job_runs.record_summary(session, job=str(job), period=window.period, summary=summary)
+            outcome = _run(session, job, settings, at)
     except NotRun as reason:
         return f"{job}: not run; {reason}"
-    return f"{label}: {summary}"
+    if outcome.result == Result.RAN:
+        return f"{outcome.label}: {outcome.text}"
+    if outcome.result == Result.OUT_OF_PHASE:
+        return f"{outcome.label}: not run; {outcome.text}"
+    return f"{outcome.label}: already done"
 
 
-def preview_digest(
-    name: str, *, engine: Engine, settings: ScheduleSettings, at: datetime
-) -> Rendered:
+def preview_digest(name: str, *, engine: Engine, settings: ScheduleSettings, at: datetime) -> Owed:
     """What a digest would say if it ran at ``at``, whatever the phase; nothing is owed or
     recorded (``golive demo``)."""
     job = job_named(name)
@@ -111,7 +141,7 @@ def preview_digest(
         raise ValueError(f"'{name}' is not a digest. Digests: {', '.join(DIGESTS)}")
     with session_scope(engine) as session:
         window = window_for(job, settings, at=at, phase_of=session)
-        return render_digest(session, window, settings)
+        return owed_digest(session, window, settings)
 
 
 def describe_jobs(
@@ -135,13 +165,14 @@ def describe_jobs(
 @dataclass(frozen=True)
 class OwedPost:
     """One message a run would owe: where it goes (a channel, a person, or the earlier post
-    it updates) and the Block Kit it carries."""
+    it updates), its notice kind and the facts it carries, for a face to word."""
 
     method: str
     channel: str | None
     user: str | None
     target_key: str | None
-    payload: dict[str, Any]
+    notice: str
+    facts: JSON
 
 
 @dataclass(frozen=True)
@@ -158,37 +189,31 @@ def preview_job(name: str, *, engine: Engine, settings: ScheduleSettings, at: da
     back: no post is owed, no period claimed, no audit event kept. A period already claimed
     owes nothing, as it would for real."""
     job = job_named(name)
-    function, _ = JOBS[job]
     try:
         with session_scope(engine) as session:
             try:
-                window = window_for(job, settings, at=at, phase_of=session)
-                label = f"{job} {window.period}"
-                if not runs_in(job, window.phase):
-                    return Preview(
-                        f"{label}: would not run; the project is in "
-                        f"{window.phase.label.lower()} and this job runs in {phases_text(job)}",
-                        [],
-                    )
-                if not job_runs.claim(session, job=str(job), period=window.period, now=at):
-                    return Preview(f"{label}: already done, so a run now would owe nothing", [])
                 mark = outbox.newest_id(session)
-                summary = function(session, window, settings)
+                outcome = _run(session, job, settings, at)
                 posts = [
                     OwedPost(
                         method=row.method,
                         channel=row.channel,
                         user=row.user,
                         target_key=row.target_key,
-                        payload=outbox.payload_of(row),
+                        notice=row.notice,
+                        facts=outbox.payload_of(row),
                     )
                     for row in outbox.owed_after(session, mark)
                 ]
-                return Preview(f"{label}: {summary}", posts)
             finally:
                 session.rollback()
     except NotRun as reason:
         return Preview(f"{job}: would not run; {reason}", [])
+    if outcome.result == Result.RAN:
+        return Preview(f"{outcome.label}: {outcome.text}", posts)
+    if outcome.result == Result.OUT_OF_PHASE:
+        return Preview(f"{outcome.label}: would not run; {outcome.text}", [])
+    return Preview(f"{outcome.label}: already done, so a run now would owe nothing", [])
 
 
 def describe_escalation_posts(

@@ -1,82 +1,40 @@
 """Overdue reminders: one direct message per owner per day, with a row of answers per item."""
 
-from typing import Any
-
 from sqlmodel import Session
 
-from schedules.buttons import reminder_answer
 from schedules.cadence import ScheduleSettings, zone_of
 from schedules.digests import Window
-from schedules.render import Mrkdwn, Rendered, render
+from schedules.posts import JSON, ScheduledNotice
 from store.records import outbox, quiet
-from store.records.outbox import Method, Notice
-from store.records.reminders import (
-    RESPONSES_FOR,
-    ItemKind,
-    OverdueItem,
-    OwnerOverdue,
-    Response,
-    overdue_by_owner,
-    record_reminded,
-)
+from store.records.outbox import Method
+from store.records.reminders import OverdueItem, OwnerOverdue, overdue_by_owner, record_reminded
 
-MAX_ITEMS = 20  # two blocks each, inside Slack's 50 per message
-
-KIND_LABELS = {
-    ItemKind.CONTROL: "Control",
-    ItemKind.CORRECTION: "Correction action",
-    ItemKind.REVIEW: "Risk review",
-}
-
-BUTTONS: dict[Response, tuple[str, str]] = {
-    Response.ACKNOWLEDGED: ("Acknowledge", ""),
-    Response.COMPLETED: ("Complete", "primary"),
-    Response.DELAYED: ("Delayed (new date)", ""),
-    Response.INEFFECTIVE: ("Ineffective", "danger"),
-    Response.SNOOZED: ("Snooze 1 day", ""),
-}
+MAX_ITEMS = 20  # the items a reminder lists (two blocks each, inside Slack's 50 per message)
 
 
 def reminder_key(period: str, user: str) -> str:
     return f"reminders:{period}:{user}"
 
 
-def _item_view(item: OverdueItem, window: Window) -> dict[str, Any]:
-    """What the template shows of an item. Refs, kind labels, action ids, button labels and
-    values are golive's own words, not typed by a person, so they are marked safe (``Mrkdwn``)
-    and skip the masking every printed value otherwise gets: printed for every button, they
-    were most of a sweep's time when hundreds of owners are reminded."""
-    buttons = []
-    for response in RESPONSES_FOR[item.kind]:
-        label, style = BUTTONS[response]
-        if item.kind == ItemKind.REVIEW and response == Response.COMPLETED:
-            label = "Reviewed (next date)"
-        buttons.append(
-            {
-                "action": Mrkdwn(reminder_answer(response)),
-                "label": Mrkdwn(label),
-                "style": Mrkdwn(style),
-            }
-        )
+def _item(item: OverdueItem, window: Window) -> JSON:
+    """One overdue item as the reminder carries it; ``value`` is what an answer names it by."""
     return {
-        "ref": Mrkdwn(item.ref),
-        "kind_label": Mrkdwn(KIND_LABELS[item.kind]),
-        "parent": None if item.parent is None else Mrkdwn(item.parent),
+        "kind": str(item.kind),
+        "ref": item.ref,
+        "parent": item.parent,
         "text": item.text,
-        "due": item.due,
+        "due": item.due.isoformat(),
         "days_overdue": (window.today - item.due).days,
-        "value": Mrkdwn(item.value),
-        "buttons": buttons,
+        "value": item.value,
     }
 
 
-def render_reminder(owner: OwnerOverdue, window: Window, settings: ScheduleSettings) -> Rendered:
-    return render(
-        "reminder.j2",
-        items=[_item_view(item, window) for item in owner.items],
-        max_items=MAX_ITEMS,
-        before_escalation=settings.reminders_before_escalation,
-    )
+def reminder_facts(owner: OwnerOverdue, window: Window, settings: ScheduleSettings) -> JSON:
+    return {
+        "items": [_item(item, window) for item in owner.items],
+        "max_items": MAX_ITEMS,
+        "before_escalation": settings.reminders_before_escalation,
+    }
 
 
 def run_reminders(session: Session, window: Window, settings: ScheduleSettings) -> str:
@@ -98,10 +56,10 @@ def run_reminders(session: Session, window: Window, settings: ScheduleSettings) 
         outbox.message_row(
             key=key,
             method=Method.DM,
-            notice=Notice.DIGEST,
+            notice=ScheduledNotice.REMINDER,
             user=owner.person.slack_user_id,
             subject=f"reminders:{window.period}",
-            payload=render_reminder(owner, window, settings).payload(),
+            payload=reminder_facts(owner, window, settings),
             now=window.now,
             not_before=quiet.release_after(
                 hours.get(owner.person.id) if owner.person.id is not None else None,

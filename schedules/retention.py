@@ -4,6 +4,7 @@ from sqlmodel import Session
 
 from schedules.cadence import ScheduleSettings
 from schedules.digests import Window
+from schedules.posts import counted
 from store.records.retention import purge
 
 
@@ -21,11 +22,7 @@ def run_retention(session: Session, window: Window, settings: ScheduleSettings) 
     )
     if done.decisions or done.messages:
         summary += (
-            f"; quotes of it removed from {_count(done.decisions, 'decision')} "
-            f"and {_count(done.messages, 'stored message')}"
+            f"; quotes of it removed from {counted(done.decisions, 'decision')} "
+            f"and {counted(done.messages, 'stored message')}"
         )
     return summary
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"

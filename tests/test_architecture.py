@@ -1,5 +1,6 @@
 """The walls of docs/architecture.md, checked: an import that crosses one, a query outside the
-store, or chat markup inside it fails here, naming the file and line."""
+store, or chat markup (or a message template) in the store or the schedules fails here,
+naming the file and line."""
 
 import ast
 import re
@@ -170,13 +171,27 @@ def chat_markup(paths: list[Path]) -> list[str]:
     ]
 
 
-def test_the_store_words_nothing_for_a_chat_platform() -> None:
-    assert chat_markup(modules("store")) == []
+CORE = ("store", "schedules")
+"""Below the chat face: the store's records and rules, and the jobs that decide what is owed
+to whom. They speak in notices and facts; a face words them."""
 
 
-def test_the_markup_check_catches_an_emoji_a_block_and_a_command() -> None:
+@pytest.mark.parametrize("package", CORE)
+def test_the_core_words_nothing_for_a_chat_platform(package: str) -> None:
+    assert chat_markup(modules(package)) == []
+
+
+@pytest.mark.parametrize("package", CORE)
+def test_the_core_keeps_no_message_templates(package: str) -> None:
+    """A post's words live in a face's templates (bot/templates/), never below it."""
+    templates = sorted((ROOT / package).rglob("*.j2"))
+    assert [str(path.relative_to(ROOT)) for path in templates] == []
+
+
+@pytest.mark.parametrize("folder", ["store/records", "schedules"])
+def test_the_markup_check_catches_an_emoji_a_block_and_a_command(folder: str) -> None:
     """Idempotency keys pass: their colons are not an emoji's."""
-    planted = ROOT / "store" / "records" / "_planted_for_the_markup_test.py"
+    planted = ROOT / folder / "_planted_for_the_markup_test.py"
     planted.write_text(
         '"""Docstrings may say /golive help."""\n'
         'A = f":memo: {1}"\nB = {"type": "section"}\nC = "type `/golive verify`"\nD = ":memory:"\n'

@@ -1,7 +1,6 @@
 """The governance clock follows the project phase, and a simulated go-live fortnight reaches
 the channels exactly as the seed's cadence says: every digest once, on time."""
 
-import json
 from datetime import timedelta
 
 import pytest
@@ -14,6 +13,7 @@ from store.records import phases
 from store.records.enums import Impact, IssueCategory, Phase, Urgency
 from store.records.models import OutboxMessage
 from tests.conftest import START
+from tests.posted import as_posted
 from tests.schedules_world import report, seed, settings
 from tests.world import BOARD_CHANNEL, PROJECT_CHANNEL, build_world
 
@@ -130,7 +130,7 @@ def test_a_go_live_fortnight_posts_every_digest_once_and_on_time(slack):
     assert {seeded.extreme, seeded.high, seeded.urgent, seeded.hostile} <= set(refs)
     with session_scope(slack.engine) as session:
         urgent_refs = {
-            json.loads(m.payload)["text"].split(": ")[1].split(" ")[0]
+            as_posted(session, m)["text"].split(": ")[1].split(" ")[0]
             for m in session.exec(select(OutboxMessage))
             if m.key.startswith("escalation:board:") and ":update:" not in m.key
         }

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import col, select
 
+from bot.views.digests import commissioner
 from schedules.commissioner import csv_for_month, summary_for_month
 from schedules.jobs import run_job
 from store.infra.db import session_scope
@@ -105,7 +106,7 @@ def test_the_monthly_summary_reaches_the_commissioner_channel_without_personal_d
     exported = csv_for_month(slack.engine, config, "2026-11")
     assert "Issues by category,Medication or eMAR" in exported
     assert leaks(exported, names, texts) == []
-    rendered = summary_for_month(slack.engine, config, "2026-11")
+    rendered = commissioner(summary_for_month(slack.engine, config, "2026-11"))
     assert leaks(json.dumps(rendered.payload()), names, texts) == []
 
 

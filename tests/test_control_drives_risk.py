@@ -2,7 +2,6 @@
 the set number of days and flagged in the next board review until rescored; delayed past the
 threshold, the control goes to the board once."""
 
-import json
 from datetime import date, timedelta
 
 from sqlmodel import col, select
@@ -13,6 +12,7 @@ from store.infra.db import session_scope
 from store.records import controls, risks
 from store.records.enums import ControlStatus
 from store.records.models import Escalation, OutboxMessage
+from tests.posted import posted_json
 from tests.risk_helpers import answers, new_risk, opened, risk, score, trail
 from tests.schedules_world import settings
 from tests.slack_requests import datepicker, plain_text_input, radio_buttons
@@ -27,7 +27,7 @@ def payload_text(engine, key_prefix: str) -> list[str]:
             .where(col(OutboxMessage.key).startswith(key_prefix))
             .order_by(col(OutboxMessage.id))
         ).all()
-        return [json.dumps(json.loads(row.payload or "{}")) for row in rows]
+        return [posted_json(session, row) for row in rows]
 
 
 def mark_ineffective(slack: SlackApp, *, user: str) -> None:

@@ -8,15 +8,18 @@ import pytest
 from sqlmodel import select
 
 from bot.ids import DecisionIds
+from bot.views.digests import word
+from bot.views.templated import MAX_BLOCKS, MAX_SECTION
 from schedules.jobs import preview_digest, run_job
-from schedules.render import MAX_BLOCKS, MAX_SECTION
 from store.infra.db import session_scope
 from store.records import decisions, issues, phases, risks
 from store.records.decisions import NewDecision
 from store.records.enums import DecisionKind, Impact, IssueCategory, Phase, Urgency
 from store.records.models import OutboxMessage
 from tests.conftest import START
+from tests.posted import as_posted
 from tests.schedules_world import new_risk, report, seed, settings
+from tests.test_architecture import CHAT_MARKUP
 from tests.world import BOARD_CHANNEL, PROJECT_CHANNEL, build_world
 
 
@@ -33,7 +36,7 @@ def seeded(engine, world):
 def digest(engine, key):
     with session_scope(engine) as session:
         message = session.exec(select(OutboxMessage).where(OutboxMessage.key == key)).one()
-        return message, json.loads(message.payload)
+        return message, as_posted(session, message)
 
 
 def all_text(payload):
@@ -60,7 +63,7 @@ def test_daily_digest_tells_the_project_channel_what_happened_since_yesterday(
     summary = run_job("daily_digest", engine=engine, settings=settings(), at=START)
     assert "daily_digest 2026-11-23" in summary
     message, payload = digest(engine, f"daily_digest:2026-11-23:{PROJECT_CHANNEL}")
-    assert message.channel == PROJECT_CHANNEL and message.notice == "digest"
+    assert message.channel == PROJECT_CHANNEL and message.notice == "issue_digest"
     new = section_with(payload, "New issues")
     assert "*New issues: 5*" in new
     assert "Missing or wrong records · Oakwood House: 3" in new
@@ -243,12 +246,12 @@ def test_digest_without_a_channel_is_not_recorded_so_it_runs_once_one_is_set(eng
 
 
 def test_demo_preview_shows_a_digest_without_owing_anything(engine, world, seeded):
-    rendered = preview_digest("daily_digest", engine=engine, settings=settings(), at=START)
-    text = rendered.as_text()
+    owed = preview_digest("daily_digest", engine=engine, settings=settings(), at=START)
+    text = word(owed.notice, owed.facts).as_text()
     assert text.startswith("Go-live daily digest · Mon 23 Nov 2026")
     assert "<!channel> tablets & chargers" in text
     with session_scope(engine) as session:
-        assert not [m for m in session.exec(select(OutboxMessage)) if m.notice == "digest"]
+        assert not [m for m in session.exec(select(OutboxMessage)) if m.notice == "issue_digest"]
     with pytest.raises(ValueError, match="not a digest"):
         preview_digest("reminders", engine=engine, settings=settings(), at=START)
 
@@ -271,3 +274,61 @@ def test_a_crowded_register_names_the_ten_highest_risks_and_counts_the_rest(engi
     assert "Crowded risk 0 " in named[0] and f"*{seeded.high}*" not in high
     change = section_with(payload, "Change since last week")
     assert "New risks: " in change and " and 2 more" in change
+
+
+def test_a_digest_delivered_late_says_what_its_period_said(engine, world, seeded):
+    """The digest is owed with its period's facts: an issue resolved after the run, before
+    the post goes out (golive was down, Slack refused it for a while), is still listed as it
+    stood."""
+    run_job("daily_digest", engine=engine, settings=settings(), at=START)
+    with session_scope(engine) as session:
+        issues.set_correction(
+            session,
+            actor=world.project_lead,
+            ref=seeded.unsafe,
+            action="Handover screen cached",
+            due=None,
+            now=START + timedelta(hours=1),
+        )
+        issues.resolve(
+            session, actor=world.project_lead, ref=seeded.unsafe, now=START + timedelta(hours=2)
+        )
+    _, payload = digest(engine, f"daily_digest:2026-11-23:{PROJECT_CHANNEL}")
+    unsafe = section_with(payload, "Open unsafe workarounds")
+    assert seeded.unsafe in unsafe and "write notes on paper" in unsafe
+    assert "awaiting closure evidence" not in all_text(payload)
+
+
+def strings_in(value):
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield key
+            yield from strings_in(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from strings_in(item)
+
+
+def test_digests_are_owed_as_notices_with_facts_a_second_chat_platform_could_word(
+    engine, world, seeded
+):
+    run_job("daily_digest", engine=engine, settings=settings(), at=START)
+    run_job("board_review", engine=engine, settings=settings(), at=START)
+    with session_scope(engine) as session:
+        owed = {
+            m.notice: json.loads(m.payload or "{}")
+            for m in session.exec(select(OutboxMessage))
+            if m.key.startswith(("daily_digest:", "board_review:"))
+        }
+    assert set(owed) == {"issue_digest", "board_review"}
+    assert owed["issue_digest"]["facts"]["urgent_open"]["total"] >= 2
+    assert seeded.urgent in json.dumps(owed["issue_digest"])
+    assert seeded.extreme in json.dumps(owed["board_review"])
+    typed = "<!channel> tablets & chargers <b>gone</b>\n::divider"  # a reporter's own words
+    for facts in owed.values():
+        assert "blocks" not in facts
+        marked = {text for text in strings_in(facts) if CHAT_MARKUP.search(text)}
+        assert marked <= {typed}
+    assert typed in strings_in(owed["issue_digest"])  # kept as typed: the face escapes it

@@ -18,6 +18,7 @@ from store.records.enums import ControlStatus, Impact, IssueCategory, Phase, Urg
 from store.records.models import OutboxMessage
 from store.records.reminders import ItemKind, Response
 from tests.conftest import START
+from tests.posted import as_posted
 from tests.schedules_world import report, seed, settings
 from tests.world import BOARD_CHANNEL, build_world
 
@@ -37,7 +38,7 @@ def seeded(engine, world):
 def owed(engine, prefix):
     with session_scope(engine) as session:
         rows = session.exec(select(OutboxMessage).order_by(OutboxMessage.id))
-        return [(m.key, json.loads(m.payload)) for m in rows if m.key.startswith(prefix)]
+        return [(m.key, as_posted(session, m)) for m in rows if m.key.startswith(prefix)]
 
 
 def team_leader_control(engine, world, seeded):

@@ -13,6 +13,7 @@ from store.records import issues
 from store.records.enums import Impact, IssueCategory, Urgency, Workaround
 from store.records.issues import IssueReport
 from store.records.models import OutboxMessage, Service
+from tests.posted import posted_json
 from tests.schedules_world import settings
 from tests.slackapp import SlackApp
 
@@ -154,4 +155,4 @@ def test_a_service_sets_its_own_shift_times_and_a_late_tick_does_not_post_old_ne
         summary = session.exec(
             select(OutboxMessage).where(OutboxMessage.key.like("handover:%"))
         ).one()  # type: ignore[attr-defined]
-        assert "None in force" in (summary.payload or "")
+        assert "None in force" in posted_json(session, summary)

@@ -58,7 +58,7 @@ def test_reminder_waits_for_quiet_hours_but_a_safe_care_alert_does_not(slack: Sl
     with session_scope(slack.engine) as session:
         reminder = session.exec(
             select(OutboxMessage).where(
-                OutboxMessage.user == manager, OutboxMessage.notice == "digest"
+                OutboxMessage.user == manager, OutboxMessage.notice == "reminder"
             )
         ).one()
         assert reminder.next_attempt_at == datetime(2026, 11, 26, 16, 0, tzinfo=UTC)

@@ -7,8 +7,7 @@ import pytest
 from sqlalchemy import event
 from sqlmodel import Session, select
 
-from bot.ids import ReminderIds
-from schedules.buttons import reminder_answer
+from bot.ids import ReminderIds, reminder_answer
 from schedules.cadence import Job
 from schedules.jobs import run_job, window_for
 from schedules.reminders import run_reminders
@@ -19,6 +18,7 @@ from store.records.enums import ControlStatus
 from store.records.models import OutboxMessage, Reminder, ReminderResponse
 from store.records.reminders import ItemKind, Response
 from tests.conftest import START
+from tests.posted import as_posted
 from tests.schedules_world import seed, settings
 from tests.slack_requests import datepicker, plain_text_input
 from tests.world import build_world
@@ -39,7 +39,7 @@ def seeded(engine, world):
 def reminders_sent(engine):
     with session_scope(engine) as session:
         rows = session.exec(select(OutboxMessage).where(OutboxMessage.method == "dm"))
-        return {m.key: json.loads(m.payload) for m in rows if m.key.startswith("reminders:")}
+        return {m.key: as_posted(session, m) for m in rows if m.key.startswith("reminders:")}
 
 
 def listed(payload):

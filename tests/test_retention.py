@@ -5,6 +5,7 @@ stored messages that quoted the text keep everything but the quote."""
 
 import json
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from alembic import command
@@ -12,6 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import select
 
+from bot.views.digests import word
 from schedules.jobs import run_job
 from store.infra.db import session_scope
 from store.infra.schema import alembic_config, current_revision, head_revision, upgrade
@@ -320,9 +322,11 @@ def decide(engine, world: World, ref: str, summary: str, *, at) -> int:
         return decision.id
 
 
-def readable(payload: str) -> str:
-    """A stored payload (valid JSON) as the text people would read."""
-    return json.dumps(json.loads(payload), ensure_ascii=False)
+def readable(row: dict[str, Any]) -> str:
+    """A stored scheduled post (its facts, valid JSON) as the text people would read, worded
+    by the Slack face."""
+    rendered = word(row["notice"], json.loads(row["payload"]))
+    return json.dumps(rendered.payload(), ensure_ascii=False)
 
 
 def quotes_gone(value: object) -> bool:
@@ -357,8 +361,8 @@ def test_quotes_in_decisions_and_digests_go_and_the_records_stay(engine, world):
         issues.resolve(session, actor=manager, ref=gone, now=day)
         issues.close(session, actor=manager, ref=gone, evidence="Five rounds on eMAR", now=day)
     [digest] = [r for r in rows(engine, "outbox") if r["channel"] == PROJECT_CHANNEL]
-    assert digest["notice"] == "digest" and str(digest["subject"]).startswith("daily_digest")
-    posted = readable(digest["payload"])
+    assert digest["notice"] == "issue_digest" and str(digest["subject"]).startswith("daily_digest")
+    posted = readable(digest)
     assert not quotes_gone(posted), "the digest must quote the issue to begin with"
     assert f"{gone}* Oakwood House · Medication or eMAR: Rowan wing eMAR tablet" in posted
     assert "&amp; would not accept" in posted  # escaped for mrkdwn
@@ -379,7 +383,7 @@ def test_quotes_in_decisions_and_digests_go_and_the_records_stay(engine, world):
     assert by_id[cross]["summary"] == f"Same root cause as before ({PURGED_TEXT}); {SHARED}"
     assert by_id[on_kept]["summary"] == DECISION_ON_KEPT
     outbox_after = {r["id"]: r for r in rows(engine, "outbox")}
-    text = readable(outbox_after[digest["id"]]["payload"])
+    text = readable(outbox_after[digest["id"]])
     assert f"{gone}* Oakwood House · Medication or eMAR: {PURGED_TEXT}" in text
     assert f"{kept}* Oakwood House · Medication or eMAR: {KEPT}" in text
     assert f"Immediate control: {PURGED_TEXT} (in progress)" in text

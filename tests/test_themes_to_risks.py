@@ -2,7 +2,6 @@
 button to raise it as a linked risk on that service and one to log a training need; training
 needs roll up by service in the weekly board review."""
 
-import json
 from datetime import timedelta
 
 from sqlmodel import col, select
@@ -14,6 +13,7 @@ from store.records import risks
 from store.records.enums import IssueCategory, RiskScope, Role
 from store.records.models import OutboxMessage, Risk, TrainingNeed
 from tests.conftest import START
+from tests.posted import posted_json
 from tests.schedules_world import seed, settings
 from tests.slackapp import SlackApp
 from tests.world import PROJECT_CHANNEL
@@ -113,7 +113,7 @@ def test_a_training_need_is_logged_once_and_rolls_up_in_the_weekly_review(
         review = session.exec(
             select(OutboxMessage).where(col(OutboxMessage.key).startswith("board_review:"))
         ).all()[-1]
-    text = json.dumps(json.loads(review.payload or "{}"))
+        text = posted_json(session, review)
     assert "Training needs by service" in text
     assert "Oakwood House: Missing or wrong records (staff)" in text
 

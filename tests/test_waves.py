@@ -12,6 +12,7 @@ from store.records import issues
 from store.records.enums import Impact, IssueCategory, Urgency
 from store.records.issues import IssueReport
 from store.records.models import AuditEvent, OutboxMessage, Service
+from tests.posted import posted_json
 from tests.schedules_world import settings
 from tests.slackapp import SlackApp
 
@@ -91,8 +92,9 @@ def test_project_lead_puts_a_home_in_wave_three_and_the_board_compares_services(
         review = session.exec(
             select(OutboxMessage).where(col(OutboxMessage.key).startswith("board_review:"))
         ).one()
-    assert "Services side by side" in (review.payload or "")
-    assert "3 issues, 0.8/day" in (review.payload or "")
+        posted = posted_json(session, review)
+    assert "Services side by side" in posted
+    assert "3 issues, 0.8/day" in posted
 
 
 def test_setting_a_wave_needs_something_to_set(slack: SlackApp) -> None:

@@ -15,6 +15,7 @@ from bot.demo.provider import seed
 from bot.evidence import write_exports
 from bot.plain import plain_text
 from bot.settings import Settings
+from bot.views.digests import word
 from schedules.jobs import preview_digest
 from store.infra.db import session_scope
 from store.records import issues, risks, waves
@@ -88,7 +89,8 @@ def run_demo(
                 f"  {risk.ref}  {risk.score:>2} {band.label if band else '':<9} {risk.title}"
             )
     for name, title in DEMO_DIGESTS:
-        rendered = preview_digest(name, engine=engine, settings=settings, at=now)
+        owed = preview_digest(name, engine=engine, settings=settings, at=now)
+        rendered = word(owed.notice, owed.facts)
         banner = "=" * 72
         lines += [
             "",

@@ -23,7 +23,7 @@ from bot.views.common import (
     section,
     text_input,
 )
-from schedules.continuity import render_fallback
+from bot.views.fallback import render_fallback
 from store.records import issues, people, verification
 from store.records.continuity import FALLBACK_NOTICE, RECONCILE, RECONCILE_NOTICE
 from store.records.models import OutboxMessage

@@ -2,7 +2,9 @@
 
 Rows are written in the transaction of the change that causes them and worded and delivered
 by the chat face (``bot/sender.py``); the unique key makes owing the same message twice a
-no-op. A ``DIGEST`` is the exception: a scheduled post that arrives already written.
+no-op. The scheduled jobs owe notices of their own kinds (schedules/posts.py). A ``DIGEST``
+is the exception: a message that arrives already written, as scheduled posts were owed
+before they carried facts (rows still owed from then are delivered as written).
 """
 
 import json

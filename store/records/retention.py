@@ -68,7 +68,7 @@ VERIFICATION_FIELDS = ("request_evidence", "evidence")
 REMINDER_ACTION = "reminder "  # how store/records/reminders.py names an answer's event
 RETENTION = SystemActor(name="golive retention policy")
 QUOTE_MIN = 12  # shorter values ("Done", "Fixed by IT") are too common to count as a quote
-CLIPPED = "\u2026"  # how schedules/render.py clip() ends a shortened value
+CLIPPED = "\u2026"  # how bot/views/templated.py clip() ends a shortened value
 IDS_PER_STATEMENT = 1000  # IN lists stay well inside both databases' parameter limits
 QUOTES_PER_SCAN = 50  # LIKE terms per scanning statement
 SCANS_MAX = 4  # past this many LIKE statements, reading every row once is cheaper
@@ -87,7 +87,7 @@ class Purged:
 
 def forms(value: str) -> set[str]:
     """The ways golive may have copied a value: as typed, on one line, masked as channels
-    see it, and escaped for mrkdwn (schedules/render.py ``escape``)."""
+    see it, and escaped for mrkdwn (bot/escape.py ``escape``)."""
     flat = " ".join(value.split())
     masked = mask(flat)
     shown = masked.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

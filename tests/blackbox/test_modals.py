@@ -672,7 +672,7 @@ def test_a_night_worker_sets_quiet_hours_from_the_home_tab(world: World) -> None
 
 
 def reminder_for(control_id: str, ref: str, due: str) -> list[Json]:
-    """One item of the overdue-reminder DM as schedules/templates/reminder.j2 words it: the
+    """One item of the overdue-reminder DM as bot/templates/digests/reminder.j2 words it: the
     item, then its buttons, each carrying ``control:ID:DUE``."""
     value = f"control:{control_id}:{due}"
     buttons = [

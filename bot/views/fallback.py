@@ -1,5 +1,5 @@
 """The provider's fallback procedures: one jinja2 template per issue category, rendered with
-the one Environment of schedules/render.py. A provider keeps its own copies in the directory
+the one Environment of bot/views/templated.py. A provider keeps its own copies in the directory
 named by GOLIVE_FALLBACK_DIR (``medication.j2``, ``records.j2``, ..., ``default.j2``); a
 category without a template there uses golive's own, and a copy that fails to render is
 logged and replaced by golive's own, so the care team always gets a procedure."""
@@ -9,7 +9,7 @@ from pathlib import Path
 
 from jinja2 import TemplateError
 
-from schedules.render import TEMPLATES, Rendered, environment, to_blocks
+from bot.views.templated import TEMPLATES, Rendered, environment, to_blocks
 
 log = logging.getLogger("golive.continuity")
 

@@ -1,4 +1,6 @@
-"""Jinja2 templates to Block Kit, inside Slack's limits.
+"""Jinja2 templates to Block Kit, inside Slack's limits: how the Slack face words the posts
+the scheduled jobs owe (bot/views/digests.py) and the providers' fallback procedures
+(bot/views/fallback.py).
 
 A template writes mrkdwn text with a few directive lines that say where each block starts:
 
@@ -14,8 +16,8 @@ nothing a person typed can ping a channel, forge a link or start a block of its 
 values the helpers here mark as ``Mrkdwn`` (dates, mentions) pass through. Sections longer
 than Slack allows end with "…and N more", and a message never exceeds 50 blocks.
 
-``escape`` is golive's one mrkdwn escape: the Slack face's builders use it too (bot/escape.py),
-and it lives here because schedules/ may not import bot/.
+The facts a template reads arrive as JSON (schedules/posts.py froze them when the post was
+owed), so the date filters take a date or its ISO text alike.
 """
 
 import re
@@ -27,9 +29,11 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from store.records.privacy import mask
+from bot.escape import escape
+from store.records.enums import IssueStatus
 
-TEMPLATES = Path(__file__).parent / "templates"
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+DIGESTS = TEMPLATES / "digests"
 MAX_BLOCKS = 50
 MAX_SECTION = 3000
 MAX_HEADER = 150
@@ -42,15 +46,6 @@ WHITESPACE = re.compile(r"\s+")
 
 class Mrkdwn(str):
     """Text already safe for mrkdwn: written by golive, not typed by a person."""
-
-
-def escape(text: str | None) -> str:
-    """Text a person typed, made safe to show inside mrkdwn: Slack's three control characters
-    escaped, and any NHS number or date of birth masked (store/records/privacy.py), as what
-    golive posts is read in channels."""
-    if not text:
-        return ""
-    return mask(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def finalize(value: object) -> str:
@@ -74,14 +69,32 @@ def clip(value: object, limit: int = 120) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def slack_time(moment: datetime) -> Mrkdwn:
+def moment_of(value: datetime | str) -> datetime:
+    """A time as the facts hold it (ISO text) or as the store returns it."""
+    return value if isinstance(value, datetime) else datetime.fromisoformat(value)
+
+
+def date_of(value: date | str) -> date:
+    """A date as the facts hold it (ISO text, or a time's) or as the store returns it."""
+    if isinstance(value, date):
+        return value
+    return datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
+
+
+def slack_time(value: datetime | str) -> Mrkdwn:
     """A time each reader sees in their own zone, with a UTC fallback for old clients."""
+    moment = moment_of(value)
     fallback = moment.strftime("%d %b %H:%M UTC")
     return Mrkdwn(f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>")
 
 
-def day(value: date | None) -> str:
-    return "no date" if value is None else value.strftime("%a %d %b")
+def day(value: date | str | None) -> str:
+    return "no date" if value is None else date_of(value).strftime("%a %d %b")
+
+
+def issue_status(value: str) -> str:
+    """An issue's status as people read it, from its stored value."""
+    return IssueStatus(value).label
 
 
 def mention(user_id: str | None) -> Mrkdwn:
@@ -97,7 +110,7 @@ def environment() -> Environment:
     """The one Environment: templates from files, undefined names fail loudly, no HTML
     autoescape (mrkdwn is not HTML), every output escaped for mrkdwn."""
     env = Environment(
-        loader=FileSystemLoader(TEMPLATES),
+        loader=FileSystemLoader([DIGESTS, TEMPLATES]),
         undefined=StrictUndefined,
         autoescape=False,
         trim_blocks=True,
@@ -111,6 +124,7 @@ def environment() -> Environment:
         slacktime=slack_time,
         day=day,
         mention=mention,
+        issue_status=issue_status,
     )
     env.globals.update(plural=plural)
     return env
