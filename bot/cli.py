@@ -135,8 +135,20 @@ def build_parser() -> argparse.ArgumentParser:
         default="csv",
         help=(
             "csv files, one xlsx workbook (with the audit trail beside it as csv), the "
-            "evidence pack (HTML), or all of them"
+            "evidence pack as HTML (evidence) or PDF (pdf), or all of them"
         ),
+    )
+    export.add_argument(
+        "--from",
+        dest="trail_from",
+        type=_date,
+        help="first day of the evidence pack's audit-trail extract, like 2026-11-01",
+    )
+    export.add_argument(
+        "--to",
+        dest="trail_to",
+        type=_date,
+        help="last day of the audit-trail extract (default today; 30 days if neither is given)",
     )
 
     commissioner = commands.add_parser(
@@ -457,12 +469,22 @@ def _golive() -> str:
 def cmd_export(settings: Settings, args: argparse.Namespace, clock: Clock) -> str:
     """Write the chosen files; the workbook leaves out the audit trail, which is written
     beside it as a CSV file that the workbook's About sheet names."""
-    from bot.evidence import write_exports
+    from bot.evidence import trail_period, write_exports
 
+    now = clock.now()
+    period = trail_period(
+        first=args.trail_from, last=args.trail_to, today=now.astimezone(settings.zone).date()
+    )
     engine = _ready_engine(settings, clock)
     with session_scope(engine) as session:
         written = write_exports(
-            session, args.out, fmt=args.format, now=clock.now(), zone=settings.zone
+            session,
+            args.out,
+            fmt=args.format,
+            now=now,
+            zone=settings.zone,
+            provider=settings.provider_name,
+            period=period,
         )
     return "Wrote " + ", ".join(str(path) for path in written)
 
@@ -472,9 +494,12 @@ def cmd_commissioner(settings: Settings, args: argparse.Namespace, clock: Clock)
 
     engine = _ready_engine(settings, clock)
     try:
-        text = summary_for_month(engine, settings, args.month).as_text()
+        now = clock.now()
+        text = summary_for_month(engine, settings, args.month, now=now).as_text()
         if args.csv is not None:
-            args.csv.write_text(csv_for_month(engine, settings, args.month), encoding="utf-8-sig")
+            args.csv.write_text(
+                csv_for_month(engine, settings, args.month, now=now), encoding="utf-8-sig"
+            )
             text += f"\n\nWrote {args.csv}"
     except ValueError as error:
         raise CommandError(str(error)) from None

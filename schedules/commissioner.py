@@ -7,7 +7,7 @@ makes it once per month however often the tick runs; a summary owed while golive
 still posted within ``GRACE`` of its time, since a late monthly return beats none.
 """
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -17,30 +17,35 @@ from schedules.digests import Window
 from schedules.recurrence import Every, Schedule, parse_time
 from schedules.render import Rendered, render
 from store.infra.db import session_scope
+from store.infra.errors import ValidationError
 from store.records import outbox
 from store.records.outbox import Method, Notice
-from store.reports.commissioner import commissioner_facts, month_bounds, month_csv, parse_month
+from store.reports.commissioner import CommissionerFacts, month_csv, month_facts
 
 GRACE = timedelta(days=7)
 LIMIT = 20
 
 
-def render_summary(session: Session, month: date, settings: ScheduleSettings) -> Rendered:
-    start, end = month_bounds(month, zone_of(settings))
-    facts = commissioner_facts(session, start=start, end=end)
+def render_summary(facts: CommissionerFacts, month: date) -> Rendered:
+    """The post: the period's bounds are written in the provider's zone, in the fallback text
+    and the body alike, so a reader and a terminal see the same local days."""
     return render("commissioner.j2", facts=facts, period_text=month.strftime("%B %Y"), limit=LIMIT)
 
 
-def summary_for_month(engine: Engine, settings: ScheduleSettings, month: str) -> Rendered:
-    """The summary for ``month`` (2026-11) as it would be posted; nothing is recorded."""
+def summary_for_month(
+    engine: Engine, settings: ScheduleSettings, month: str, *, now: datetime
+) -> Rendered:
+    """The summary for ``month`` (2026-11) as it would be posted, as at the month's end; a
+    month not yet ended or before the first record is refused. Nothing is recorded."""
     with session_scope(engine) as session:
-        return render_summary(session, parse_month(month), settings)
+        facts = month_facts(session, month=month, zone=zone_of(settings), now=now)
+        return render_summary(facts, facts.start.astimezone(zone_of(settings)).date())
 
 
-def csv_for_month(engine: Engine, settings: ScheduleSettings, month: str) -> str:
-    """The same summary as CSV text, for ``golive export``."""
+def csv_for_month(engine: Engine, settings: ScheduleSettings, month: str, *, now: datetime) -> str:
+    """The same summary as CSV text, for ``golive commissioner --csv``."""
     with session_scope(engine) as session:
-        return month_csv(session, month=month, zone=zone_of(settings))
+        return month_csv(session, month=month, zone=zone_of(settings), now=now)
 
 
 def summary_schedule(settings: ScheduleSettings) -> Schedule:
@@ -66,6 +71,10 @@ def owe_commissioner_summary(session: Session, window: Window, settings: Schedul
     key = f"commissioner:{month:%Y-%m}:{channel}"
     if outbox.by_key(session, key) is not None:
         return 0
+    try:
+        facts = month_facts(session, month=f"{month:%Y-%m}", zone=zone_of(settings), now=window.now)
+    except ValidationError:
+        return 0  # a month that ended before golive held any record owes no summary
     created = outbox.enqueue(
         session,
         key=key,
@@ -73,7 +82,7 @@ def owe_commissioner_summary(session: Session, window: Window, settings: Schedul
         notice=Notice.DIGEST,
         channel=channel,
         subject=f"commissioner:{month:%Y-%m}",
-        payload=render_summary(session, month, settings).payload(),
+        payload=render_summary(facts, month).payload(),
         now=window.now,
     )
     return int(created)
