@@ -22,7 +22,6 @@ from bot.workbook import workbook_bytes
 from store.infra.errors import ValidationError
 from store.records.privacy import mask
 from store.records.review import HIGH_SCORE
-from store.records.scoring import band_for
 from store.reports import outcomes
 from store.reports.evidence_facts import (
     DecisionFact,
@@ -136,15 +135,6 @@ class EvidencePack:
     charts: dict[str, str] = field(default_factory=dict)
 
 
-def band_key(score: int | None) -> str:
-    """The CSS class of a score's band."""
-    return band_for(score).value if score else "none"
-
-
-def band_label(score: int | None) -> str:
-    return band_for(score).label if score else "Not scored"
-
-
 def gather(
     session: Session,
     *,
@@ -220,7 +210,7 @@ def render(pack: EvidencePack) -> str:
     return (
         environment()
         .get_template("evidence_pack.html.j2")
-        .render(pack=pack, band_key=band_key, band_label=band_label)
+        .render(pack=pack)
     )
 
 

@@ -28,6 +28,7 @@ from store.records.models import (
     risk_ref,
 )
 from store.records.retention import PURGED_TEXT, purged_fields
+from store.records.scoring import band_for
 from store.reports.outcomes import ratings_at
 
 WHOLE_ORGANISATION = "Whole organisation"
@@ -65,6 +66,15 @@ class RiskFact:
     controls_open: int
     transferred_to: str
     transferred_from: str
+
+    @property
+    def band(self) -> str:
+        return band_for(self.now).label if self.now else "Not scored"
+
+    @property
+    def band_key(self) -> str:
+        """The band's value, which names its colour in a document."""
+        return band_for(self.now).value if self.now else "none"
 
 
 @dataclass(frozen=True)
