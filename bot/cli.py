@@ -425,15 +425,19 @@ def cmd_demo(settings: Settings, args: argparse.Namespace, clock: Clock) -> str:
         database=safe_url(url),
         evidence=Path(DEMO_EVIDENCE),
     )
-    use = f"DATABASE_URL={shlex.quote(safe_url(url))} {_golive()}"
+    # The provider's name goes with the commands, so the files they write name it too.
+    use = (
+        f"DATABASE_URL={shlex.quote(safe_url(url))} "
+        f"GOLIVE_PROVIDER_NAME={shlex.quote(tour.provider)} {_golive()}"
+    )
     pack = tour.evidence_pack
     return "\n".join(
         [
             tour.text,
             "",
             "Next, from this folder: write the register, logs, audit trail and evidence pack",
-            "into exports/, or serve the demo to your Slack app (set SLACK_BOT_TOKEN and",
-            "SLACK_SIGNING_SECRET first; see the README):",
+            "(HTML and PDF) into exports/, or serve the demo to your Slack app (set",
+            "SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET first; see the README):",
             f"  {use} export --format all",
             f"  {use} serve",
             "",

@@ -92,16 +92,16 @@ def trail_period(
     backwards or starts after today."""
     last = last or today
     first = first or (last - timedelta(days=days - 1))
-    if first > last:
-        raise ValidationError(
-            f"The audit-trail period starts on {first:%d %b %Y}, after it ends on "
-            f"{last:%d %b %Y}: give a --from date on or before the --to date",
-            field="period",
-        )
     if first > today:
         raise ValidationError(
             f"The audit-trail period starts on {first:%d %b %Y}, which is still to come: "
             f"give a --from date on or before today ({today:%d %b %Y})",
+            field="period",
+        )
+    if first > last:
+        raise ValidationError(
+            f"The audit-trail period starts on {first:%d %b %Y}, after it ends on "
+            f"{last:%d %b %Y}: give a --from date on or before the --to date",
             field="period",
         )
     return Period(first, last)

@@ -175,6 +175,7 @@ def register_review(session: Session, window: Window, settings: ScheduleSettings
     )
     return render(
         template,
+        provider=settings.provider_name,
         outcomes=measures,
         period_text=_period_text(window.job, window.local_day),
         phase_label=window.phase.label,

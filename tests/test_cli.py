@@ -161,7 +161,8 @@ def test_export_writes_the_register_and_logs_as_csv(workdir, capsys, monkeypatch
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{workdir / 'golive-demo.db'}")
     code, _, _ = run(capsys, "export", "--out", str(workdir / "evidence"))
     assert code == 0
-    with (workdir / "evidence" / "issue-log.csv").open(encoding="utf-8-sig") as handle:
+    [log] = (workdir / "evidence").glob("golive-issue-log-*.csv")
+    with log.open(encoding="utf-8-sig") as handle:
         rows = list(csv.DictReader(handle))
     engine = make_engine(f"sqlite:///{workdir / 'golive-demo.db'}")
     with session_scope(engine) as session:
@@ -252,7 +253,11 @@ def test_unknown_job_lists_the_jobs(workdir, capsys, monkeypatch):
 
 @pytest.mark.parametrize(
     ("fmt", "suffixes"),
-    [("all", [".csv", ".html", ".xlsx"]), ("xlsx", [".csv", ".xlsx"]), ("evidence", [".html"])],
+    [
+        ("all", [*[".csv"] * 9, ".html", ".pdf", ".xlsx"]),
+        ("xlsx", [".csv", ".xlsx"]),
+        ("evidence", [".html"]),
+    ],
 )
 def test_export_writes_the_workbook_with_its_audit_trail_and_the_evidence_pack(
     workdir, capsys, monkeypatch, fmt, suffixes
@@ -266,8 +271,7 @@ def test_export_writes_the_workbook_with_its_audit_trail_and_the_evidence_pack(
     assert all(str(path) in out for path in written)
     if fmt == "evidence":
         return
-    [trail] = [path for path in written if path.suffix == ".csv"]
-    assert trail.name.startswith("golive-audit-trail-")
+    [trail] = [path for path in written if path.name.startswith("golive-audit-trail-")]
     with trail.open(encoding="utf-8-sig") as handle:
         rows = list(csv.DictReader(handle))
     engine = make_engine(f"sqlite:///{workdir / 'golive-demo.db'}")
@@ -276,7 +280,7 @@ def test_export_writes_the_workbook_with_its_audit_trail_and_the_evidence_pack(
     assert len(rows) == recorded > 0
     [book] = [path for path in written if path.suffix == ".xlsx"]
     about = openpyxl.load_workbook(book)["About"]
-    assert trail.name in str(about["B13"].value)
+    assert trail.name in str(about["B14"].value)
 
 
 def test_commissioner_summary_for_a_month_names_nobody(workdir, capsys, monkeypatch):
@@ -381,5 +385,5 @@ def test_installed_golive_exports_what_the_demo_seeded_using_the_command_it_prin
     exported = shell(export)
     assert exported.returncode == 0, exported.stderr
     written = {path.suffix for path in (workdir / "exports").iterdir()}
-    assert written == {".csv", ".html", ".xlsx"}
+    assert written == {".csv", ".html", ".pdf", ".xlsx"}
     assert not (workdir / "golive.db").exists()

@@ -32,6 +32,7 @@ PACK_PATTERN = "golive-evidence-pack-*.html"
 class Tour:
     text: str
     evidence_pack: Path
+    provider: str
 
 
 def run_demo(
@@ -103,4 +104,4 @@ def run_demo(
         [pack] = write_exports(
             session, evidence, fmt="evidence", now=now, zone=zone, provider=summary.provider
         )
-    return Tour(text="\n".join(lines), evidence_pack=pack)
+    return Tour(text="\n".join(lines), evidence_pack=pack, provider=summary.provider)
