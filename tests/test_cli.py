@@ -12,10 +12,13 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from pypdf import PdfReader
 from sqlmodel import SQLModel, func, select
 
 from bot.cli import main
+from bot.settings import Settings
 from schedules.cadence import Job
+from schedules.jobs import preview_digest
 from store.infra.clock import FixedClock
 from store.infra.db import make_engine, session_scope
 from store.records import issues, people
@@ -325,10 +328,11 @@ def test_after_the_demo_a_missing_database_points_to_the_demo_one(workdir, capsy
 def test_demo_gives_the_commands_that_export_or_serve_its_data(workdir, capsys):
     code, out, _ = run(capsys, "demo")
     assert code == 0
-    assert (
-        "  DATABASE_URL=sqlite:///golive-demo.db golive export --format all\n"
-        "  DATABASE_URL=sqlite:///golive-demo.db golive serve\n"
-    ) in out
+    use = (
+        "  DATABASE_URL=sqlite:///golive-demo.db "
+        "GOLIVE_PROVIDER_NAME='Heathfield Care Group' golive"
+    )
+    assert f"{use} export --format all\n{use} serve\n" in out
 
 
 def test_demo_reads_as_plain_text_in_local_time_and_ends_with_the_evidence_pack(workdir, capsys):
@@ -387,3 +391,43 @@ def test_installed_golive_exports_what_the_demo_seeded_using_the_command_it_prin
     written = {path.suffix for path in (workdir / "exports").iterdir()}
     assert written == {".csv", ".html", ".pdf", ".xlsx"}
     assert not (workdir / "golive.db").exists()
+
+
+def test_demo_pdf_agrees_with_the_workbook_the_digest_and_the_commissioner_summaries(
+    workdir, capsys, monkeypatch
+):
+    """The demo, then the export it prints: the PDF's headline, the workbook's issue log, the
+    daily digest and the commissioner summaries of the months that have ended tell one story."""
+    url = seeded_demo(capsys, monkeypatch, workdir)
+    clock = FixedClock(NOW)
+    assert main(["export", "--format", "all", "--out", "out"], clock=clock) == 0
+    capsys.readouterr()
+    [pdf] = (workdir / "out").glob("golive-evidence-pack-*.pdf")
+    text = re.sub(r"\s+", " ", " ".join(p.extract_text() for p in PdfReader(pdf).pages[:2]))
+    reported = int(re.search(r"(\d+) issues reported", text).group(1))
+    resolved = re.search(r"(\d+) of (\d+) resolved", text).groups()
+    evidenced = re.search(r"(\d+) of (\d+) closed with evidence", text).groups()
+    still_open = re.search(r"(\d+) of (\d+) open", text).groups()
+
+    [book] = (workdir / "out").glob("golive-records-*.xlsx")
+    header, *rows = openpyxl.load_workbook(book)["Issue log"].iter_rows(values_only=True)
+    status, evidence = header.index("Status"), header.index("Closure evidence")
+    put_right = [r for r in rows if r[status] in ("Resolved", "Closed")]
+    closed = [r for r in put_right if r[status] == "Closed" and r[evidence]]
+    assert reported == len(rows) > 100
+    assert resolved == (str(len(put_right)), str(len(rows)))
+    assert evidenced == (str(len(closed)), str(len(put_right)))
+    assert still_open == (str(len(rows) - len(put_right)), str(len(rows)))
+
+    digest = preview_digest(
+        "daily_digest", engine=make_engine(url), settings=Settings(_env_file=None), at=NOW
+    )
+    assert f"{still_open[0]} issues open now" in digest.as_text()
+
+    # October ended with the demo's go-live under way; November has not ended at NOW.
+    assert main(["commissioner", "--month", "2026-10"], clock=clock) == 0
+    october = capsys.readouterr().out
+    in_october = [r for r in rows if r[header.index("Reported")] < datetime(2026, 11, 1)]
+    assert f"Issues reported: {len(in_october)}*" in october
+    assert main(["commissioner", "--month", "2026-11"], clock=clock) == 2
+    assert "November 2026 has not ended yet" in capsys.readouterr().err
