@@ -135,8 +135,20 @@ def build_parser() -> argparse.ArgumentParser:
         default="csv",
         help=(
             "csv files, one xlsx workbook (with the audit trail beside it as csv), the "
-            "evidence pack (HTML), or all of them"
+            "evidence pack as HTML (evidence) or PDF (pdf), or all of them"
         ),
+    )
+    export.add_argument(
+        "--from",
+        dest="trail_from",
+        type=_date,
+        help="first day of the evidence pack's audit-trail extract, like 2026-11-01",
+    )
+    export.add_argument(
+        "--to",
+        dest="trail_to",
+        type=_date,
+        help="last day of the audit-trail extract (default today; 30 days if neither is given)",
     )
 
     commissioner = commands.add_parser(
@@ -416,15 +428,19 @@ def cmd_demo(settings: Settings, args: argparse.Namespace, clock: Clock) -> str:
         database=safe_url(url),
         evidence=Path(DEMO_EVIDENCE),
     )
-    use = f"DATABASE_URL={shlex.quote(safe_url(url))} {_golive()}"
+    # The provider's name goes with the commands, so the files they write name it too.
+    use = (
+        f"DATABASE_URL={shlex.quote(safe_url(url))} "
+        f"GOLIVE_PROVIDER_NAME={shlex.quote(tour.provider)} {_golive()}"
+    )
     pack = tour.evidence_pack
     return "\n".join(
         [
             tour.text,
             "",
             "Next, from this folder: write the register, logs, audit trail and evidence pack",
-            "into exports/, or serve the demo to your Slack app (set SLACK_BOT_TOKEN and",
-            "SLACK_SIGNING_SECRET first; see the README):",
+            "(HTML and PDF) into exports/, or serve the demo to your Slack app (set",
+            "SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET first; see the README):",
             f"  {use} export --format all",
             f"  {use} serve",
             "",
@@ -460,12 +476,22 @@ def _golive() -> str:
 def cmd_export(settings: Settings, args: argparse.Namespace, clock: Clock) -> str:
     """Write the chosen files; the workbook leaves out the audit trail, which is written
     beside it as a CSV file that the workbook's About sheet names."""
-    from bot.evidence import write_exports
+    from bot.evidence import trail_period, write_exports
 
+    now = clock.now()
+    period = trail_period(
+        first=args.trail_from, last=args.trail_to, today=now.astimezone(settings.zone).date()
+    )
     engine = _ready_engine(settings, clock)
     with session_scope(engine) as session:
         written = write_exports(
-            session, args.out, fmt=args.format, now=clock.now(), zone=settings.zone
+            session,
+            args.out,
+            fmt=args.format,
+            now=now,
+            zone=settings.zone,
+            provider=settings.provider_name,
+            period=period,
         )
     return "Wrote " + ", ".join(str(path) for path in written)
 
@@ -476,9 +502,12 @@ def cmd_commissioner(settings: Settings, args: argparse.Namespace, clock: Clock)
 
     engine = _ready_engine(settings, clock)
     try:
-        text = commissioner(summary_for_month(engine, settings, args.month)).as_text()
+        now = clock.now()
+        text = commissioner(summary_for_month(engine, settings, args.month, now=now)).as_text()
         if args.csv is not None:
-            args.csv.write_text(csv_for_month(engine, settings, args.month), encoding="utf-8-sig")
+            args.csv.write_text(
+                csv_for_month(engine, settings, args.month, now=now), encoding="utf-8-sig"
+            )
             text += f"\n\nWrote {args.csv}"
     except ValueError as error:
         raise CommandError(str(error)) from None

@@ -1,40 +1,57 @@
-"""The evidence pack: one printable HTML document that answers an inspector's "how did you
-govern this go-live, and what risk remains?", rendered with jinja2 from the records.
+"""The evidence pack: one printable document that answers an inspector's "how did you govern
+this go-live, and what risk remains?", rendered with jinja2 from the store's facts, as HTML and,
+through WeasyPrint, as a PDF; and the export's files, all named one way.
 
-The facts come from the store in a few set-based queries; this module only arranges them for
-the template and draws the charts. The template is HTML, so it gets HTML autoescaping (unlike
-Slack text, which is escaped with bot.escape): every name and note a person typed is escaped.
+The facts come from the store (store/reports/evidence_facts.py, outcomes.py); this module only
+arranges them for the template and draws the charts. The template is HTML, so it gets HTML
+autoescaping (unlike Slack text, which is escaped with bot.escape): every name and note a person
+typed is escaped.
 """
 
-from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import cache
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from bot import charts
-from store.records import phases, review
-from store.records.enums import OPEN_CONTROL_STATUSES
-from store.records.models import (
-    Control,
-    Decision,
-    Effectiveness,
-    Issue,
-    Person,
-    Risk,
-    RiskAssessment,
-    Service,
-)
+from bot.csv_files import audit_trail_file, csv_files, file_name
+from bot.workbook import workbook_bytes
+from store.infra.errors import ValidationError
 from store.records.privacy import mask
-from store.records.risks import OPEN_RISK_STATUSES
-from store.records.scoring import band_for
-from store.reports import exports, outcomes
+from store.records.review import HIGH_SCORE
+from store.reports import outcomes
+from store.reports.evidence_facts import (
+    DecisionFact,
+    Headline,
+    IssueFact,
+    PhaseFact,
+    ReviewFacts,
+    RiskFact,
+    TrailExtract,
+    audit_extract,
+    evidence_facts,
+)
+from store.reports.exports import AUDIT_TRAIL
 from store.reports.outcomes import Outcomes
 
 TEMPLATES = Path(__file__).parent / "templates"
+TRAIL_DAYS = 30
+"""The audit-trail extract covers the last 30 days unless the reader picks a period."""
+
+
+def _day(value: date | datetime | None, zone: tzinfo = UTC) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.astimezone(zone)
+    return f"{value:%d %b %Y}"
+
+
+def _when(value: datetime | None, zone: tzinfo = UTC) -> str:
+    return "" if value is None else f"{value.astimezone(zone):%d %b %Y %H:%M}"
 
 
 @cache
@@ -47,104 +64,47 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["day"] = lambda d: "" if d is None else f"{d:%d %b %Y}"
+    env.filters["day"] = _day
+    env.filters["when"] = _when
     env.filters["hours"] = lambda h: "–" if h is None else f"{h:g} h"
     return env
 
 
 @dataclass(frozen=True)
-class PhaseLine:
-    phase: str
-    entered: datetime
-    note: str
-    by: str
+class Period:
+    """The days the audit-trail extract covers, both included, in the provider's zone."""
+
+    first: date
+    last: date
+
+    def bounds(self, zone: tzinfo) -> tuple[datetime, datetime]:
+        return (
+            datetime.combine(self.first, time(0), tzinfo=zone).astimezone(UTC),
+            datetime.combine(self.last + timedelta(days=1), time(0), tzinfo=zone).astimezone(UTC),
+        )
 
 
-@dataclass(frozen=True)
-class RiskLine:
-    ref: str
-    title: str
-    service: str
-    owner: str
-    category: str
-    register: str
-    status: str
-    first: int | None
-    at_go_live: int | None
-    now: int | None
-    band: str
-    band_key: str
-    review_date: date | None
-    controls_open: int
-    transferred_to: str
-    transferred_from: str
-
-    @property
-    def movement(self) -> str:
-        start = self.at_go_live if self.at_go_live is not None else self.first
-        if start is None or self.now is None:
-            return ""
-        if self.now < start:
-            return "down"
-        return "up" if self.now > start else "same"
-
-
-@dataclass(frozen=True)
-class DecisionLine:
-    decided: datetime
-    on: str
-    kind: str
-    summary: str
-    owner: str
-    by: str
-    follow_up: date | None
-
-
-@dataclass(frozen=True)
-class VerdictLine:
-    ref: str
-    title: str
-    service: str
-    verdict: str
-    verdict_key: str
-    evidence: str
-    by: str
-
-
-@dataclass(frozen=True)
-class ActionLine:
-    ref: str
-    description: str
-    owner: str
-    due: date | None
-
-
-@dataclass(frozen=True)
-class AuditLine:
-    ref: str
-    topic: str
-    due: date
-    result: str
-    residual: int | None
-    high: int | None
-    reducing: bool | None
-    recorded: datetime | None
-
-
-@dataclass(frozen=True)
-class ReviewSection:
-    ref: str
-    started: datetime
-    started_by: str
-    findings: list[tuple[str, str]]
-    verdicts: list[VerdictLine]
-    verdict_counts: dict[str, int]
-    awaiting_verdicts: list[str]
-    actions: list[ActionLine]
-    audits: list[AuditLine]
-    closed: datetime | None
-    closed_by: str
-    closure_note: str
+def trail_period(
+    *, first: date | None, last: date | None, today: date, days: int = TRAIL_DAYS
+) -> Period:
+    """The extract's period from what the reader gave: either end may be left out (the last
+    ``days`` days up to today by default). Refused, saying what to change, when it runs
+    backwards or starts after today."""
+    last = last or today
+    first = first or (last - timedelta(days=days - 1))
+    if first > today:
+        raise ValidationError(
+            f"The audit-trail period starts on {first:%d %b %Y}, which is still to come: "
+            f"give a --from date on or before today ({today:%d %b %Y})",
+            field="period",
+        )
+    if first > last:
+        raise ValidationError(
+            f"The audit-trail period starts on {first:%d %b %Y}, after it ends on "
+            f"{last:%d %b %Y}: give a --from date on or before the --to date",
+            field="period",
+        )
+    return Period(first, last)
 
 
 @dataclass(frozen=True)
@@ -152,128 +112,77 @@ class EvidencePack:
     title: str
     provider: str
     generated: datetime
+    tz: tzinfo
     zone: str
     current_phase: str
-    phases: list[PhaseLine]
+    phases: list[PhaseFact]
     services: list[tuple[str, date | None]]
     go_live: date | None
-    risks: list[RiskLine]
-    residual: list[RiskLine]
-    unowned_high: list[RiskLine]
-    decisions: list[DecisionLine]
+    first_day: date
+    risks: list[RiskFact]
+    residual: list[RiskFact]
+    high_open: list[RiskFact]
+    unowned_high: list[RiskFact]
+    overdue_reviews: list[RiskFact]
+    decisions: list[DecisionFact]
     outcomes: Outcomes
-    issues_total: int
-    issues_open: int
-    review: ReviewSection | None
+    headline: Headline
+    issues: list[IssueFact]
+    trail: TrailExtract
+    trail_period: Period
+    review: ReviewFacts | None
     blockers: list[str]
     charts: dict[str, str] = field(default_factory=dict)
 
 
-def _people(session: Session) -> dict[int | None, str]:
-    return {p.id: p.name for p in session.exec(select(Person))}
-
-
-def _services(session: Session) -> list[Service]:
-    return list(session.exec(select(Service).order_by(col(Service.name))))
-
-
 def gather(
-    session: Session, *, now: datetime, zone: tzinfo = UTC, provider: str = ""
+    session: Session,
+    *,
+    now: datetime,
+    zone: tzinfo = UTC,
+    provider: str = "",
+    period: Period | None = None,
 ) -> EvidencePack:
-    """Every fact the pack shows, read in a few set-based queries."""
-    names = _people(session)
-    services = _services(session)
-    service_names = {s.id: s.name for s in services}
-    go_live_at = review.go_live_at(session)
-    go_live = None if go_live_at is None else go_live_at.astimezone(zone).date()
+    """Every fact the pack shows, from the store's report functions."""
+    today = now.astimezone(zone).date()
+    facts = evidence_facts(session, today=today)
+    go_live = None if facts.go_live_at is None else facts.go_live_at.astimezone(zone).date()
+    period = period or trail_period(first=None, last=None, today=today)
+    start_at, end_at = period.bounds(zone)
 
-    all_risks = list(session.exec(select(Risk).order_by(col(Risk.number))))
-    first_scores = _first_scores(session)
-    at_go_live = (
-        {k: li * im for k, (li, im) in outcomes.ratings_at(session, go_live_at).items()}
-        if go_live_at
-        else {}
-    )
-    open_controls: dict[int, int] = defaultdict(int)
-    for risk_id, status in session.exec(
-        select(Control.risk_id, Control.status).where(col(Control.risk_id).is_not(None))
-    ):
-        if status in OPEN_CONTROL_STATUSES and risk_id is not None:
-            open_controls[risk_id] += 1
-    refs = {r.id: r.ref for r in all_risks}
-    successors = {r.transferred_from_id: r.ref for r in all_risks if r.transferred_from_id}
-    lines = [
-        RiskLine(
-            ref=r.ref,
-            title=r.title,
-            service=service_names.get(r.service_id, "Whole organisation"),
-            owner=names.get(r.owner_id, "") if r.owner_id else "",
-            category=r.category.label,
-            register=r.risk_register.label,
-            status=r.status.label,
-            first=first_scores.get(r.id or 0),
-            at_go_live=at_go_live.get(r.id or 0),
-            now=r.score,
-            band=band_for(r.score).label if r.score else "Not scored",
-            band_key=band_for(r.score).value if r.score else "none",
-            review_date=r.review_date,
-            controls_open=open_controls.get(r.id or 0, 0),
-            transferred_to=successors.get(r.id or 0, ""),
-            transferred_from=refs.get(r.transferred_from_id, "") if r.transferred_from_id else "",
-        )
-        for r in all_risks
-    ]
-    open_lines = [
-        line
-        for line, risk in zip(lines, all_risks, strict=True)
-        if risk.status in OPEN_RISK_STATUSES
-    ]
-    residual = sorted(open_lines, key=lambda line: (-(line.now or 0), line.ref))
-
-    first_day = outcomes.first_report_day(session, zone=zone) or now.astimezone(zone).date()
+    open_risks = [r for r in facts.risks if r.is_open]
+    residual = sorted(open_risks, key=lambda r: (-(r.now or 0), r.ref))
+    first_day = outcomes.first_report_day(session, zone=zone) or today
     start = min(first_day, go_live) if go_live else first_day
-    measures = outcomes.outcome_measures(
-        session, start=start, end=now.astimezone(zone).date(), zone=zone
-    )
-    issue_total = sum(t.issues for t in measures.by_category)
+    measures = outcomes.outcome_measures(session, start=start, end=today, zone=zone)
     grid_now = outcomes.heat_grid(
-        [
-            (r.likelihood, r.impact)
-            for r in all_risks
-            if r.status in OPEN_RISK_STATUSES and r.likelihood and r.impact
-        ]
+        [(r.likelihood, r.impact) for r in open_risks if r.likelihood and r.impact]
     )
-    grid_then = outcomes.heat_grid(
-        list(outcomes.ratings_at(session, go_live_at).values()) if go_live_at else []
-    )
+    grid_then = outcomes.heat_grid(facts.ratings_at_go_live)
     pack = EvidencePack(
         title=f"{provider}: go-live evidence pack" if provider else "Go-live evidence pack",
         provider=provider,
         generated=now.astimezone(zone),
+        tz=zone,
         zone=str(zone),
-        current_phase=phases.current_phase(session).label,
-        phases=[
-            PhaseLine(
-                phase=change.phase.label,
-                entered=change.set_at.astimezone(zone),
-                note=change.note,
-                by=names.get(change.set_by_id, "golive") if change.set_by_id else "golive",
-            )
-            for change in phases.history(session)
-        ],
-        services=[(s.name, s.golive_date) for s in services],
+        current_phase=facts.current_phase,
+        phases=facts.phases,
+        services=facts.services,
         go_live=go_live,
-        risks=lines,
+        first_day=first_day,
+        risks=facts.risks,
         residual=residual,
-        unowned_high=[
-            line for line in residual if (line.now or 0) >= review.HIGH_SCORE and not line.owner
-        ],
-        decisions=_decisions(session, names, refs, zone),
+        high_open=[r for r in residual if (r.now or 0) >= HIGH_SCORE],
+        unowned_high=[r for r in residual if (r.now or 0) >= HIGH_SCORE and not r.owner],
+        overdue_reviews=[r for r in residual if r.review_overdue],
+        decisions=facts.decisions,
         outcomes=measures,
-        issues_total=issue_total,
-        issues_open=measures.unresolved[-1].count if measures.unresolved else 0,
-        review=_review_section(session, names, service_names, zone),
-        blockers=[b.text for b in review.closing_blockers(session)],
+        headline=facts.headline,
+        issues=facts.issues,
+        trail=audit_extract(session, start=start_at, end=end_at),
+        trail_period=period,
+        review=facts.review,
+        blockers=facts.blockers,
     )
     pack.charts.update(
         {
@@ -297,114 +206,37 @@ def gather(
     return pack
 
 
-def _first_scores(session: Session) -> dict[int, int]:
-    """Each risk's first score, from the scoring history in one query (read newest first, so
-    the oldest assessment is the one left standing)."""
-    first: dict[int, int] = {}
-    query = select(
-        RiskAssessment.risk_id, RiskAssessment.likelihood, RiskAssessment.impact
-    ).order_by(col(RiskAssessment.assessed_at).desc(), col(RiskAssessment.id).desc())
-    for risk_id, likelihood, impact in session.exec(query):
-        first[risk_id] = likelihood * impact
-    return first
-
-
-def _decisions(
-    session: Session, names: dict[int | None, str], risk_refs: dict[int | None, str], zone: tzinfo
-) -> list[DecisionLine]:
-    issue_refs = {i: f"GL-{n:04d}" for i, n in session.exec(select(Issue.id, Issue.number))}
-    return [
-        DecisionLine(
-            decided=d.decided_at.astimezone(zone),
-            on=risk_refs.get(d.risk_id, "") or issue_refs.get(d.issue_id, ""),
-            kind=d.kind.label,
-            summary=d.summary,
-            owner=names.get(d.owner_id, "") if d.owner_id else "",
-            by=names.get(d.decided_by_id, "") if d.decided_by_id else "",
-            follow_up=d.follow_up_date,
-        )
-        for d in session.exec(select(Decision).order_by(col(Decision.decided_at), col(Decision.id)))
-    ]
-
-
-def _review_section(
-    session: Session,
-    names: dict[int | None, str],
-    service_names: dict[int | None, str],
-    zone: tzinfo,
-) -> ReviewSection | None:
-    current = review.current_review(session)
-    if current is None:
-        return None
-    given = review.verdicts(session, current)
-    pre = review.pre_implementation_risks(session)
-    verdict_lines = [
-        VerdictLine(
-            ref=risk.ref,
-            title=risk.title,
-            service=service_names.get(risk.service_id, "Whole organisation"),
-            verdict=given[risk.id].verdict.label,
-            verdict_key=given[risk.id].verdict.value,
-            evidence=given[risk.id].evidence,
-            by=names.get(given[risk.id].given_by_id, ""),
-        )
-        for risk in pre
-        if risk.id in given
-    ]
-    counts = {kind.label: 0 for kind in Effectiveness}
-    for line in verdict_lines:
-        counts[line.verdict] += 1
-    return ReviewSection(
-        ref=current.ref,
-        started=current.started_at.astimezone(zone),
-        started_by=names.get(current.started_by_id, "") if current.started_by_id else "",
-        findings=[(label, getattr(current, name)) for name, label in review.FINDING_LABELS.items()],
-        verdicts=verdict_lines,
-        verdict_counts=counts,
-        awaiting_verdicts=[f"{r.ref} {r.title}" for r in pre if r.id not in given],
-        actions=[
-            ActionLine(a.ref, a.description, names.get(a.owner_id, ""), a.due_date)
-            for a in review.leadership_actions(session, current)
-        ],
-        audits=[
-            AuditLine(
-                ref=a.ref,
-                topic=a.topic,
-                due=a.due_date,
-                result=a.result or "",
-                residual=a.residual_score,
-                high=a.high_risks,
-                reducing=a.risks_reducing,
-                recorded=a.recorded_at.astimezone(zone) if a.recorded_at else None,
-            )
-            for a in review.audits(session, current)
-        ],
-        closed=current.closed_at.astimezone(zone) if current.closed_at else None,
-        closed_by=names.get(current.closed_by_id, "") if current.closed_by_id else "",
-        closure_note=current.closure_note or "",
+def render(pack: EvidencePack) -> str:
+    return (
+        environment()
+        .get_template("evidence_pack.html.j2")
+        .render(pack=pack)
     )
 
 
-def render(pack: EvidencePack) -> str:
-    return environment().get_template("evidence_pack.html.j2").render(pack=pack)
-
-
 def evidence_pack_html(
-    session: Session, *, now: datetime, zone: tzinfo = UTC, provider: str = ""
+    session: Session,
+    *,
+    now: datetime,
+    zone: tzinfo = UTC,
+    provider: str = "",
+    period: Period | None = None,
 ) -> str:
     """The evidence pack as one self-contained HTML document (charts embedded)."""
-    return render(gather(session, now=now, zone=zone, provider=provider))
+    return render(gather(session, now=now, zone=zone, provider=provider, period=period))
 
 
-def write_evidence_pack(
-    session: Session, path: Path, *, now: datetime, zone: tzinfo = UTC, provider: str = ""
-) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(evidence_pack_html(session, now=now, zone=zone, provider=provider), "utf-8")
-    return path
+def pdf_bytes(html: str) -> bytes:
+    """The pack printed to PDF on the server by WeasyPrint, with the template's print rules
+    (A4, headings kept with what follows, references unbroken). Imported here, not at the
+    top: WeasyPrint loads Pango, which only an export that asks for a PDF should need."""
+    from weasyprint import HTML  # type: ignore[import-untyped]
+
+    document: bytes = HTML(string=html, base_url=str(TEMPLATES)).write_pdf()
+    return document
 
 
-EXPORT_FORMATS = ("all", "xlsx", "csv", "evidence")
+EXPORT_FORMATS = ("all", "xlsx", "csv", "evidence", "pdf")
 
 
 def export_files(
@@ -415,31 +247,46 @@ def export_files(
     zone: tzinfo = UTC,
     provider: str = "",
     reveal: bool = False,
+    period: Period | None = None,
 ) -> list[tuple[str, bytes, str]]:
-    """The files an export gives, as (file name, bytes, title): ``xlsx`` is the workbook and
-    the audit trail as CSV beside it, ``all`` those and the evidence pack; ``csv`` is one file
-    per table. Shared by ``/golive export`` and the CLI.
+    """The files an export gives, as (file name, bytes, title), every name
+    ``golive-<what>-<YYYY-MM-DD>.<ext>``: ``xlsx`` is the workbook and the audit trail as CSV
+    beside it; ``csv`` one file per table; ``evidence`` the pack as HTML; ``pdf`` the pack as
+    PDF; ``all`` every one of them. Shared by ``/golive export`` and the CLI.
     NHS numbers and dates of birth are masked unless ``reveal`` (store/records/privacy.py)."""
     if fmt not in EXPORT_FORMATS:
-        raise ValueError(f"'{fmt}' is not one of {', '.join(EXPORT_FORMATS)}")
-    stamp = now.astimezone(zone).date().isoformat()
+        raise ValidationError(f"'{fmt}' is not one of {', '.join(EXPORT_FORMATS)}", field="format")
+    day = now.astimezone(zone).date()
     files: list[tuple[str, bytes, str]] = []
     if fmt in ("all", "xlsx"):
-        workbook = exports.workbook_bytes(
+        workbook = workbook_bytes(
             session, generated=now, zone=zone, provider=provider, reveal=reveal
         )
-        files.append((f"golive-records-{stamp}.xlsx", workbook, "Go-live records (workbook)"))
-        # The audit trail is too long for a sheet worth opening; it travels beside the workbook.
-        name, trail = exports.audit_trail_file(session, generated=now, zone=zone, reveal=reveal)
+        files.append((file_name("records", day, "xlsx"), workbook, "Go-live records (workbook)"))
+    if fmt == "xlsx":
+        name, trail = audit_trail_file(session, day=day, reveal=reveal)
         files.append((name, trail, "Go-live audit trail (CSV, goes with the workbook)"))
-    if fmt in ("all", "evidence"):
-        html = evidence_pack_html(session, now=now, zone=zone, provider=provider)
-        html = html if reveal else mask(html)
-        files.append(
-            (f"golive-evidence-pack-{stamp}.html", html.encode("utf-8"), "Go-live evidence pack")
+    if fmt in ("all", "csv"):
+        titles = {file_name(AUDIT_TRAIL.name, day, "csv"): "Go-live audit trail (CSV)"}
+        files.extend(
+            (name, data, titles.get(name, name))
+            for name, data in csv_files(session, day=day, reveal=reveal)
         )
-    if fmt == "csv":
-        files.extend((name, data, name) for name, data in exports.csv_files(session, reveal=reveal))
+    if fmt in ("all", "evidence", "pdf"):
+        html = evidence_pack_html(session, now=now, zone=zone, provider=provider, period=period)
+        html = html if reveal else mask(html)
+        if fmt in ("all", "evidence"):
+            files.append(
+                (file_name("evidence-pack", day, "html"), html.encode(), "Go-live evidence pack")
+            )
+        if fmt in ("all", "pdf"):
+            files.append(
+                (
+                    file_name("evidence-pack", day, "pdf"),
+                    pdf_bytes(html),
+                    "Go-live evidence pack (PDF)",
+                )
+            )
     return files
 
 
@@ -451,10 +298,13 @@ def write_exports(
     now: datetime,
     zone: tzinfo = UTC,
     provider: str = "",
+    period: Period | None = None,
 ) -> list[Path]:
     """Write an export's files into ``folder`` (for ``golive export --format ...``), unmasked:
     whoever runs the command line already holds the database."""
-    files = export_files(session, fmt, now=now, zone=zone, provider=provider, reveal=True)
+    files = export_files(
+        session, fmt, now=now, zone=zone, provider=provider, reveal=True, period=period
+    )
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for name, data, _title in files:

@@ -87,6 +87,9 @@ class Settings(BaseSettings):
     commissioner_channel: str | None = Field(
         default=None, validation_alias="GOLIVE_COMMISSIONER_CHANNEL"
     )
+    # Evidence (issue 14): the provider's name, as the evidence pack, the workbook and the
+    # board review show it to an inspector.
+    provider_name: str = Field(default="", max_length=120, validation_alias="GOLIVE_PROVIDER_NAME")
 
     @field_validator("slack_api_url")
     @classmethod

@@ -1,8 +1,9 @@
 """``/golive export``: the register, logs, review and audit trail as files in Slack.
 
-``/golive export`` sends the XLSX workbook, the audit trail that goes with it (a CSV file: too
-long for a sheet) and the evidence pack to the caller's direct messages; add ``xlsx``, ``csv``,
-``evidence`` or ``all`` to choose, and ``here`` to share them in the project or board channel
+``/golive export`` sends everything (the XLSX workbook, every table as CSV with the audit trail
+among them, and the evidence pack as HTML and PDF) to the caller's direct messages; add
+``xlsx`` (the workbook and the audit trail), ``csv``, ``evidence`` (HTML), ``pdf`` or ``all`` to
+choose, and ``here`` to share them in the project or board channel
 instead (never in any other channel: the records name staff and residents' circumstances).
 Files are built and uploaded after the command is acked, and each export is written to the
 audit trail.
@@ -22,8 +23,9 @@ from store.records.models import Person, ident
 from store.records.permissions import RULES, Action, grants_of, who_may
 from store.records.privacy import may_see_personal_data
 
-USAGE = "/golive export [xlsx | csv | evidence | all] [here]"
+USAGE = "/golive export [xlsx | csv | evidence | pdf | all] [here]"
 SHARED_PURPOSES = (ChannelPurpose.PROJECT, ChannelPurpose.BOARD)
+UPLOAD_BATCH = 10
 
 
 def may_export(session: Session, person: Person) -> bool:
@@ -68,7 +70,9 @@ def run_export(deps: Deps, ctx: SlashContext) -> None:
     def build(session: Session) -> list[tuple[str, bytes, str]]:
         # Unmasked only in a private message to someone accountable for residents' records.
         reveal = not here and may_see_personal_data(session, person_in(session, ctx.person))
-        return export_files(session, fmt, now=now, zone=zone, reveal=reveal)
+        return export_files(
+            session, fmt, now=now, zone=zone, provider=deps.settings.provider_name, reveal=reveal
+        )
 
     files = deps.read(build)
     if here:
@@ -76,15 +80,18 @@ def run_export(deps: Deps, ctx: SlashContext) -> None:
     else:
         opened = ctx.client.conversations_open(users=ctx.user_id)
         channel = str((opened.get("channel") or {}).get("id") or ctx.user_id)
-    ctx.client.files_upload_v2(
-        channel=channel,
-        file_uploads=[
-            {"content": data, "filename": name, "title": title} for name, data, title in files
-        ],
-        initial_comment=(
-            f"Go-live records exported {now.astimezone(zone):%d %b %Y %H:%M} for <@{ctx.user_id}>."
-        ),
-    )
+    when = now.astimezone(zone)
+    comment = f"Go-live records exported {when:%d %b %Y %H:%M} for <@{ctx.user_id}>."
+    # Slack shares at most UPLOAD_BATCH files in one message; a full export is a few more.
+    for first in range(0, len(files), UPLOAD_BATCH):
+        ctx.client.files_upload_v2(
+            channel=channel,
+            file_uploads=[
+                {"content": data, "filename": name, "title": title}
+                for name, data, title in files[first : first + UPLOAD_BATCH]
+            ],
+            initial_comment=comment if first == 0 else None,
+        )
     names = ", ".join(name for name, _, _ in files)
 
     def record(session: Session) -> None:
@@ -104,5 +111,5 @@ def register(app: App, deps: Deps) -> None:
         "export",
         lambda ctx: run_export(deps, ctx),
         usage=USAGE,
-        summary="the register, logs and evidence pack as files (authorised roles)",
+        summary="the register, logs and evidence pack (HTML and PDF) as files (authorised roles)",
     )

@@ -45,6 +45,7 @@ class ScheduleSettings(Protocol):
     handover_times: str
     commissioner_channel: str | None
     retention_days: int
+    provider_name: str
 
 
 class Job(StrEnum):

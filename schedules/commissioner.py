@@ -7,7 +7,7 @@ makes it once per month however often the tick runs; a summary owed while golive
 still posted within ``GRACE`` of its time, since a late monthly return beats none.
 """
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -17,31 +17,35 @@ from schedules.digests import Window
 from schedules.posts import JSON, ScheduledNotice, frozen
 from schedules.recurrence import Every, Schedule, parse_time
 from store.infra.db import session_scope
+from store.infra.errors import ValidationError
 from store.records import outbox
 from store.records.outbox import Method
-from store.reports.commissioner import commissioner_facts, month_bounds, month_csv, parse_month
+from store.reports.commissioner import CommissionerFacts, month_csv, month_facts
 
 GRACE = timedelta(days=7)
 LIMIT = 20
 
 
-def summary_facts(session: Session, month: date, settings: ScheduleSettings) -> JSON:
-    start, end = month_bounds(month, zone_of(settings))
-    facts = commissioner_facts(session, start=start, end=end)
+def summary_facts(facts: CommissionerFacts, month: date) -> JSON:
+    """What the summary owes a face: the month, its facts as at the month's end, the cap on
+    each list."""
     return {"month": month.isoformat(), "facts": frozen(facts), "limit": LIMIT}
 
 
-def summary_for_month(engine: Engine, settings: ScheduleSettings, month: str) -> JSON:
-    """The facts of the summary for ``month`` (2026-11) as it would be owed; nothing is
-    recorded."""
+def summary_for_month(
+    engine: Engine, settings: ScheduleSettings, month: str, *, now: datetime
+) -> JSON:
+    """The facts of the summary for ``month`` (2026-11) as it would be owed, as at the month's
+    end; a month not yet ended or before the first record is refused. Nothing is recorded."""
     with session_scope(engine) as session:
-        return summary_facts(session, parse_month(month), settings)
+        facts = month_facts(session, month=month, zone=zone_of(settings), now=now)
+        return summary_facts(facts, facts.start.astimezone(zone_of(settings)).date())
 
 
-def csv_for_month(engine: Engine, settings: ScheduleSettings, month: str) -> str:
-    """The same summary as CSV text, for ``golive export``."""
+def csv_for_month(engine: Engine, settings: ScheduleSettings, month: str, *, now: datetime) -> str:
+    """The same summary as CSV text, for ``golive commissioner --csv``."""
     with session_scope(engine) as session:
-        return month_csv(session, month=month, zone=zone_of(settings))
+        return month_csv(session, month=month, zone=zone_of(settings), now=now)
 
 
 def summary_schedule(settings: ScheduleSettings) -> Schedule:
@@ -67,6 +71,10 @@ def owe_commissioner_summary(session: Session, window: Window, settings: Schedul
     key = f"commissioner:{month:%Y-%m}:{channel}"
     if outbox.by_key(session, key) is not None:
         return 0
+    try:
+        facts = month_facts(session, month=f"{month:%Y-%m}", zone=zone_of(settings), now=window.now)
+    except ValidationError:
+        return 0  # a month that ended before golive held any record owes no summary
     created = outbox.enqueue(
         session,
         key=key,
@@ -74,7 +82,7 @@ def owe_commissioner_summary(session: Session, window: Window, settings: Schedul
         notice=ScheduledNotice.COMMISSIONER,
         channel=channel,
         subject=f"commissioner:{month:%Y-%m}",
-        payload=summary_facts(session, month, settings),
+        payload=summary_facts(facts, month),
         now=window.now,
     )
     return int(created)

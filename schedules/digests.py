@@ -145,6 +145,7 @@ def register_review(session: Session, window: Window, settings: ScheduleSettings
             "job": str(window.job),
             "day": window.local_day.isoformat(),
             "phase": str(window.phase),
+            "provider": settings.provider_name,
             "now": window.now.isoformat(),
             "facts": frozen(facts),
             "issues": frozen(_issues(session, window, settings)),

@@ -116,17 +116,8 @@ def offending_lines(paths: list[Path], pattern: re.Pattern[str]) -> list[str]:
     return found
 
 
-SQL_NOT_YET_MOVED = {ROOT / "bot" / "evidence.py"}
-"""The evidence pack's queries, moving into store/reports/ with the evidence work (issue 14)."""
-
-
 def test_sql_lives_in_the_store_only() -> None:
-    outside = [
-        p
-        for package in ("bot", "commands", "schedules")
-        for p in modules(package)
-        if p not in SQL_NOT_YET_MOVED
-    ]
+    outside = [p for package in ("bot", "commands", "schedules") for p in modules(package)]
     assert offending_lines(outside, SQL) == []
 
 

@@ -12,10 +12,14 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from pypdf import PdfReader
 from sqlmodel import SQLModel, func, select
 
 from bot.cli import main
+from bot.settings import Settings
+from bot.views.digests import word
 from schedules.cadence import Job
+from schedules.jobs import preview_digest
 from store.infra.clock import FixedClock
 from store.infra.db import make_engine, session_scope
 from store.records import issues, people
@@ -161,7 +165,8 @@ def test_export_writes_the_register_and_logs_as_csv(workdir, capsys, monkeypatch
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{workdir / 'golive-demo.db'}")
     code, _, _ = run(capsys, "export", "--out", str(workdir / "evidence"))
     assert code == 0
-    with (workdir / "evidence" / "issue-log.csv").open(encoding="utf-8-sig") as handle:
+    [log] = (workdir / "evidence").glob("golive-issue-log-*.csv")
+    with log.open(encoding="utf-8-sig") as handle:
         rows = list(csv.DictReader(handle))
     engine = make_engine(f"sqlite:///{workdir / 'golive-demo.db'}")
     with session_scope(engine) as session:
@@ -252,7 +257,11 @@ def test_unknown_job_lists_the_jobs(workdir, capsys, monkeypatch):
 
 @pytest.mark.parametrize(
     ("fmt", "suffixes"),
-    [("all", [".csv", ".html", ".xlsx"]), ("xlsx", [".csv", ".xlsx"]), ("evidence", [".html"])],
+    [
+        ("all", [*[".csv"] * 9, ".html", ".pdf", ".xlsx"]),
+        ("xlsx", [".csv", ".xlsx"]),
+        ("evidence", [".html"]),
+    ],
 )
 def test_export_writes_the_workbook_with_its_audit_trail_and_the_evidence_pack(
     workdir, capsys, monkeypatch, fmt, suffixes
@@ -266,8 +275,7 @@ def test_export_writes_the_workbook_with_its_audit_trail_and_the_evidence_pack(
     assert all(str(path) in out for path in written)
     if fmt == "evidence":
         return
-    [trail] = [path for path in written if path.suffix == ".csv"]
-    assert trail.name.startswith("golive-audit-trail-")
+    [trail] = [path for path in written if path.name.startswith("golive-audit-trail-")]
     with trail.open(encoding="utf-8-sig") as handle:
         rows = list(csv.DictReader(handle))
     engine = make_engine(f"sqlite:///{workdir / 'golive-demo.db'}")
@@ -276,7 +284,7 @@ def test_export_writes_the_workbook_with_its_audit_trail_and_the_evidence_pack(
     assert len(rows) == recorded > 0
     [book] = [path for path in written if path.suffix == ".xlsx"]
     about = openpyxl.load_workbook(book)["About"]
-    assert trail.name in str(about["B13"].value)
+    assert trail.name in str(about["B14"].value)
 
 
 def test_commissioner_summary_for_a_month_names_nobody(workdir, capsys, monkeypatch):
@@ -321,10 +329,11 @@ def test_after_the_demo_a_missing_database_points_to_the_demo_one(workdir, capsy
 def test_demo_gives_the_commands_that_export_or_serve_its_data(workdir, capsys):
     code, out, _ = run(capsys, "demo")
     assert code == 0
-    assert (
-        "  DATABASE_URL=sqlite:///golive-demo.db golive export --format all\n"
-        "  DATABASE_URL=sqlite:///golive-demo.db golive serve\n"
-    ) in out
+    use = (
+        "  DATABASE_URL=sqlite:///golive-demo.db "
+        "GOLIVE_PROVIDER_NAME='Heathfield Care Group' golive"
+    )
+    assert f"{use} export --format all\n{use} serve\n" in out
 
 
 def test_demo_reads_as_plain_text_in_local_time_and_ends_with_the_evidence_pack(workdir, capsys):
@@ -381,5 +390,45 @@ def test_installed_golive_exports_what_the_demo_seeded_using_the_command_it_prin
     exported = shell(export)
     assert exported.returncode == 0, exported.stderr
     written = {path.suffix for path in (workdir / "exports").iterdir()}
-    assert written == {".csv", ".html", ".xlsx"}
+    assert written == {".csv", ".html", ".pdf", ".xlsx"}
     assert not (workdir / "golive.db").exists()
+
+
+def test_demo_pdf_agrees_with_the_workbook_the_digest_and_the_commissioner_summaries(
+    workdir, capsys, monkeypatch
+):
+    """The demo, then the export it prints: the PDF's headline, the workbook's issue log, the
+    daily digest and the commissioner summaries of the months that have ended tell one story."""
+    url = seeded_demo(capsys, monkeypatch, workdir)
+    clock = FixedClock(NOW)
+    assert main(["export", "--format", "all", "--out", "out"], clock=clock) == 0
+    capsys.readouterr()
+    [pdf] = (workdir / "out").glob("golive-evidence-pack-*.pdf")
+    text = re.sub(r"\s+", " ", " ".join(p.extract_text() for p in PdfReader(pdf).pages[:2]))
+    reported = int(re.search(r"(\d+) issues reported", text).group(1))
+    resolved = re.search(r"(\d+) of (\d+) resolved", text).groups()
+    evidenced = re.search(r"(\d+) of (\d+) closed with evidence", text).groups()
+    still_open = re.search(r"(\d+) of (\d+) open", text).groups()
+
+    [book] = (workdir / "out").glob("golive-records-*.xlsx")
+    header, *rows = openpyxl.load_workbook(book)["Issue log"].iter_rows(values_only=True)
+    status, evidence = header.index("Status"), header.index("Closure evidence")
+    put_right = [r for r in rows if r[status] in ("Resolved", "Closed")]
+    closed = [r for r in put_right if r[status] == "Closed" and r[evidence]]
+    assert reported == len(rows) > 100
+    assert resolved == (str(len(put_right)), str(len(rows)))
+    assert evidenced == (str(len(closed)), str(len(put_right)))
+    assert still_open == (str(len(rows) - len(put_right)), str(len(rows)))
+
+    owed = preview_digest(
+        "daily_digest", engine=make_engine(url), settings=Settings(_env_file=None), at=NOW
+    )
+    assert f"{still_open[0]} issues open now" in word(owed.notice, owed.facts).as_text()
+
+    # October ended with the demo's go-live under way; November has not ended at NOW.
+    assert main(["commissioner", "--month", "2026-10"], clock=clock) == 0
+    october = capsys.readouterr().out
+    in_october = [r for r in rows if r[header.index("Reported")] < datetime(2026, 11, 1)]
+    assert f"Issues reported: {len(in_october)}*" in october
+    assert main(["commissioner", "--month", "2026-11"], clock=clock) == 2
+    assert "November 2026 has not ended yet" in capsys.readouterr().err

@@ -103,10 +103,10 @@ def test_the_monthly_summary_reaches_the_commissioner_channel_without_personal_d
     assert leaks(shown, names, texts) == []
     assert leaks(shown + " Mo Manager", names, texts) != []
 
-    exported = csv_for_month(slack.engine, config, "2026-11")
+    exported = csv_for_month(slack.engine, config, "2026-11", now=DECEMBER_FIRST)
     assert "Issues by category,Medication or eMAR" in exported
     assert leaks(exported, names, texts) == []
-    rendered = commissioner(summary_for_month(slack.engine, config, "2026-11"))
+    rendered = commissioner(summary_for_month(slack.engine, config, "2026-11", now=DECEMBER_FIRST))
     assert leaks(json.dumps(rendered.payload()), names, texts) == []
 
 
@@ -128,4 +128,4 @@ def test_no_channel_no_post_and_a_late_tick_is_still_once(slack: SlackApp) -> No
 
 def test_export_refuses_a_bad_month(slack: SlackApp) -> None:
     with pytest.raises(ValidationError, match="not a month like 2026-11"):
-        csv_for_month(slack.engine, settings(), "November")
+        csv_for_month(slack.engine, settings(), "November", now=DECEMBER_FIRST)

@@ -11,9 +11,12 @@ import openpyxl
 import pytest
 from sqlmodel import col, select
 
+from bot import csv_files
+from bot import workbook as workbook_file
 from bot.demo import provider as demo
 from bot.evidence import write_exports
 from store.infra.db import session_scope
+from store.infra.errors import ValidationError
 from store.records import issues, review, risks
 from store.records.enums import (
     Impact,
@@ -34,6 +37,7 @@ from tests.world import build_world
 
 LONDON = ZoneInfo("Europe/London")
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+DAY = "2026-11-27"
 FILLS = {"Low": "92D050", "Moderate": "FFFF00", "High": "FFC000", "Extreme": "FF0000"}
 
 
@@ -50,7 +54,7 @@ def seeded(request, tmp_path_factory):
 
 def workbook(engine, tmp_path: Path) -> openpyxl.Workbook:
     with session_scope(engine) as session:
-        path = exports.write_xlsx(
+        path = workbook_file.write_xlsx(
             session, tmp_path / "golive.xlsx", generated=NOW, zone=LONDON, provider="Demo"
         )
     return openpyxl.load_workbook(path)
@@ -88,9 +92,10 @@ def test_workbook_has_a_sheet_per_table_with_frozen_headers_and_filters(seeded, 
         assert widths(sheet) == [c.width for c in table.columns]
         assert sheet["A1"].font.b and sheet["A1"].fill.fgColor.rgb[-6:] == "1F4E78"
     about = book["About"]
-    assert about["B3"].value == "Europe/London"
-    assert about["B2"].value == local(NOW) and about["B2"].number_format == "yyyy-mm-dd hh:mm"
-    assert (about["A13"].value, about["B13"].value) == (
+    assert (about["A2"].value, about["B2"].value) == ("Provider", "Demo")
+    assert about["B4"].value == "Europe/London"
+    assert about["B3"].value == local(NOW) and about["B3"].number_format == "yyyy-mm-dd hh:mm"
+    assert (about["A14"].value, about["B14"].value) == (
         "Audit trail",
         "In its own file, golive-audit-trail-2026-11-27.csv, which comes with this workbook",
     )
@@ -166,14 +171,14 @@ def test_score_history_and_decisions_sheets_and_the_audit_trail_file_match(seede
         (local(d.decided_at), d.summary) for d in decisions
     ]
     with session_scope(seeded) as session:
-        name, data = exports.audit_trail_file(session, generated=NOW, zone=LONDON)
+        name, data = csv_files.audit_trail_file(session, day=local(NOW).date())
     assert name == "golive-audit-trail-2026-11-27.csv"
     reader = csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline=""))
     assert reader.fieldnames == exports.AUDIT_TRAIL.headers
     trail = list(reader)
     assert len(events) > 50
     assert [(r["When"], r["Record"], r["Action"], r["New value"]) for r in trail] == [
-        (e.at.isoformat(), e.entity_ref, e.action, exports.csv_text(e.new_value or ""))
+        (e.at.isoformat(), e.entity_ref, e.action, csv_files.csv_text(e.new_value or ""))
         for e in events
     ]
 
@@ -265,36 +270,41 @@ def test_text_that_looks_like_a_formula_stays_text(engine, clock, tmp_path):
     cell = workbook(engine, tmp_path)["Issue log"]["E2"]
     assert (cell.value, cell.data_type) == (formula, "s")
     with session_scope(engine) as session:
-        exports.write_csv(session, tmp_path / "csv")
-    with (tmp_path / "csv" / "issue-log.csv").open(encoding="utf-8-sig") as handle:
-        [row] = list(csv.DictReader(handle))
+        files = dict(csv_files.csv_files(session, day=date.fromisoformat(DAY)))
+    [row] = list(read_csv(files[f"golive-issue-log-{DAY}.csv"]))
     assert row["What happened"] == "'" + formula
+
+
+def read_csv(data: bytes) -> csv.DictReader:
+    return csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline=""))
 
 
 def test_csv_files_match_the_database(seeded, tmp_path):
     with session_scope(seeded) as session:
-        written = exports.write_csv(session, tmp_path)
+        written = csv_files.csv_files(session, day=date.fromisoformat(DAY))
         register = list(session.exec(select(Risk).order_by(col(Risk.number))))
-    assert [p.name for p in written] == [f"{t.name}.csv" for t in exports.TABLE_LIST]
-    with (tmp_path / "risk-register.csv").open(encoding="utf-8-sig") as handle:
-        reader = csv.DictReader(handle)
-        assert reader.fieldnames == exports.TABLE_LIST[0].headers
-        rows = list(reader)
+    assert [name for name, _ in written] == [
+        f"golive-{t.name}-2026-11-27.csv" for t in exports.TABLE_LIST
+    ]
+    files = dict(written)
+    reader = read_csv(files[f"golive-risk-register-{DAY}.csv"])
+    assert reader.fieldnames == exports.TABLE_LIST[0].headers
+    rows = list(reader)
     assert [(r["Reference"], r["Score"], r["Band"], r["Recorded"]) for r in rows] == [
         (r.ref, str(r.score), band_for(r.score).label, r.created_at.isoformat()) for r in register
     ]
-    with (tmp_path / "leadership-actions.csv").open(encoding="utf-8-sig") as handle:
-        reader = csv.DictReader(handle)
-        assert list(reader) == []
-        assert reader.fieldnames == exports.TABLE_LIST[6].headers
+    reader = read_csv(files[f"golive-leadership-actions-{DAY}.csv"])
+    assert list(reader) == []
+    assert reader.fieldnames == exports.TABLE_LIST[6].headers
 
 
 @pytest.mark.parametrize(
     ("fmt", "suffixes"),
     [
-        ("all", [".xlsx", ".csv", ".html"]),
+        ("all", [".xlsx", *[".csv"] * 9, ".html", ".pdf"]),
         ("xlsx", [".xlsx", ".csv"]),
         ("evidence", [".html"]),
+        ("pdf", [".pdf"]),
         ("csv", [".csv"] * 9),
     ],
 )
@@ -308,6 +318,6 @@ def test_command_line_export_writes_the_chosen_files(engine, clock, tmp_path, fm
 
 
 def test_command_line_export_refuses_an_unknown_format(engine, clock, tmp_path):
-    with session_scope(engine) as session, pytest.raises(ValueError, match="xlsx, csv"):
-        write_exports(session, tmp_path / "out", fmt="pdf", now=clock.now())
+    with session_scope(engine) as session, pytest.raises(ValidationError, match="xlsx, csv"):
+        write_exports(session, tmp_path / "out", fmt="docx", now=clock.now())
     assert not (tmp_path / "out").exists()

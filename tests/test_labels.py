@@ -7,6 +7,7 @@ import ast
 import csv
 import importlib
 import inspect
+import io
 import pkgutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -26,10 +27,12 @@ import bot.views
 import commands
 import schedules
 import store
+from bot.csv_files import csv_files, file_name
 from bot.demo import provider as demo
 from bot.evidence import gather
 from bot.ids import Report
 from bot.views import care, common, controls, decisions, issues, review, risks, scoring
+from bot.workbook import write_xlsx
 from commands import reminders
 from store.infra.db import session_scope
 from store.records import issues as store_issues
@@ -310,7 +313,7 @@ def test_report_form_offers_each_impact_and_workaround_with_its_own_label():
 def sheet_rows(engine: Engine, tmp_path: Path) -> dict[str, list[Row]]:
     """Each workbook sheet's rows as {header: cell}, blanks as ""."""
     with session_scope(engine) as session:
-        path = exports.write_xlsx(session, tmp_path / "golive.xlsx", generated=NOW, zone=LONDON)
+        path = write_xlsx(session, tmp_path / "golive.xlsx", generated=NOW, zone=LONDON)
     book = openpyxl.load_workbook(path)
     found = {}
     for table in exports.WORKBOOK_TABLES:
@@ -323,12 +326,15 @@ def sheet_rows(engine: Engine, tmp_path: Path) -> dict[str, list[Row]]:
 
 def csv_rows(engine: Engine, tmp_path: Path) -> dict[str, list[Row]]:
     with session_scope(engine) as session:
-        written = exports.write_csv(session, tmp_path / "csv")
-    found = {}
-    for path in written:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            found[path.stem] = list(csv.DictReader(handle))
-    return found
+        written = dict(csv_files(session, day=NOW.date()))
+    return {
+        table.name: list(
+            csv.DictReader(
+                io.StringIO(written[file_name(table.name, NOW.date(), "csv")].decode("utf-8-sig"))
+            )
+        )
+        for table in exports.TABLE_LIST
+    }
 
 
 def test_issue_view_and_issue_log_say_no_impact_and_no_workaround_each_in_its_own_words(

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 from sqlmodel import select
 
+from bot.csv_files import csv_files
 from bot.evidence import export_files
 from schedules.jobs import run_job
 from store.infra.db import session_scope
@@ -27,7 +28,6 @@ from store.records.privacy import (
     may_see_personal_data,
     nhs_number_valid,
 )
-from store.reports import exports
 from tests.conftest import START
 from tests.reliability import tally
 from tests.schedules_world import seed
@@ -135,15 +135,16 @@ def test_digest_masks_personal_data_in_issue_lines(slack: SlackApp) -> None:
 
 
 def _issue_log_csv(files: list[tuple[str, bytes]]) -> str:
-    return dict(files)["issue-log.csv"].decode("utf-8-sig")
+    [data] = [data for name, data in files if name.startswith("golive-issue-log-")]
+    return data.decode("utf-8-sig")
 
 
 def test_exports_mask_personal_data_unless_the_reader_may_see_it(slack: SlackApp) -> None:
     slack.report(user=slack.world.staff.slack_user_id, service_id=slack.world.oakwood.id)
     _smuggle(slack, 1, f"Resident NHS {NHS} had no MAR")
     with session_scope(slack.engine) as session:
-        masked = _issue_log_csv(exports.csv_files(session))
-        revealed = _issue_log_csv(exports.csv_files(session, reveal=True))
+        masked = _issue_log_csv(csv_files(session, day=START.date()))
+        revealed = _issue_log_csv(csv_files(session, day=START.date(), reveal=True))
         pack = export_files(session, "evidence", now=START)[0][1].decode()
         world = slack.world
         allowed = {
@@ -175,7 +176,7 @@ def test_project_lead_gets_a_masked_export_and_the_registered_manager_the_full_o
         slack.fake.clear()
         slack.command("export csv", user=getattr(slack.world, who).slack_user_id)
         files = {f.filename: f.content or b"" for f in slack.fake.uploaded_files()}
-        got[who] = files["issue-log.csv"].decode("utf-8-sig")
+        got[who] = _issue_log_csv(list(files.items()))
     assert NHS not in got["project_lead"] and NHS_MASK in got["project_lead"]
     assert NHS in got["manager"]
     tally(SUITE, cases=2)

@@ -10,6 +10,7 @@ from datetime import date, timedelta
 
 import openpyxl
 import pytest
+from pypdf import PdfReader
 from sqlmodel import select
 
 from bot.ids import ReviewIds
@@ -381,11 +382,14 @@ def test_project_lead_exports_workbook_and_evidence_pack_to_their_dm(slack: Slac
     slack.command("export", user=lead)
     files = uploaded(slack, "D" + lead)
     stamp = slack.clock.now().date().isoformat()
-    assert set(files) == {
+    assert {
         f"golive-records-{stamp}.xlsx",
         f"golive-audit-trail-{stamp}.csv",
         f"golive-evidence-pack-{stamp}.html",
-    }
+        f"golive-evidence-pack-{stamp}.pdf",
+        f"golive-issue-log-{stamp}.csv",
+    } <= set(files)
+    assert len(files) == 12 and files[f"golive-evidence-pack-{stamp}.pdf"].startswith(b"%PDF-")
     book = openpyxl.load_workbook(io.BytesIO(files[f"golive-records-{stamp}.xlsx"]))
     sheet = book["Risk register"]
     assert (sheet["A2"].value, sheet["H2"].value, sheet["I2"].value) == (ref, 16, "Extreme")
@@ -406,9 +410,20 @@ def test_registered_manager_exports_csv_files(slack: SlackApp) -> None:
     slack.command("export csv", user=manager)
     files = uploaded(slack, "D" + manager)
     assert len(files) == 9
-    [register] = [data for name, data in files.items() if name.endswith("risk-register.csv")]
+    [register] = [data for name, data in files.items() if "-risk-register-" in name]
     rows = list(csv.DictReader(io.StringIO(register.decode("utf-8-sig"))))
     assert [r["Title"] for r in rows] == ["Agency staff access"]
+
+
+def test_project_lead_gets_the_evidence_pack_as_a_pdf(slack: SlackApp) -> None:
+    ref = add_risk(slack, "Agency staff access", score=(4, 4))
+    lead = slack.world.project_lead.slack_user_id
+    slack.command("export pdf", user=lead)
+    files = uploaded(slack, "D" + lead)
+    stamp = slack.clock.now().date().isoformat()
+    assert list(files) == [f"golive-evidence-pack-{stamp}.pdf"]
+    reader = PdfReader(io.BytesIO(files[f"golive-evidence-pack-{stamp}.pdf"]))
+    assert ref in " ".join(page.extract_text() for page in reader.pages)
 
 
 def test_staff_cannot_export(slack: SlackApp) -> None:
@@ -432,8 +447,8 @@ def test_export_here_shares_only_in_project_or_board_channel(
 
 
 def test_export_with_an_unknown_format_says_what_to_write(slack: SlackApp) -> None:
-    slack.command("export pdf", user=slack.world.project_lead.slack_user_id)
-    assert "/golive export [xlsx | csv | evidence | all] [here]" in slack.last_reply()
+    slack.command("export docx", user=slack.world.project_lead.slack_user_id)
+    assert "/golive export [xlsx | csv | evidence | pdf | all] [here]" in slack.last_reply()
     assert slack.fake.uploaded_files() == []
 
 

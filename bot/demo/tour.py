@@ -33,6 +33,7 @@ PACK_PATTERN = "golive-evidence-pack-*.html"
 class Tour:
     text: str
     evidence_pack: Path
+    provider: str
 
 
 def run_demo(
@@ -105,4 +106,4 @@ def run_demo(
         [pack] = write_exports(
             session, evidence, fmt="evidence", now=now, zone=zone, provider=summary.provider
         )
-    return Tour(text="\n".join(lines), evidence_pack=pack)
+    return Tour(text="\n".join(lines), evidence_pack=pack, provider=summary.provider)

@@ -105,6 +105,7 @@ def register_review(facts: JSON) -> Rendered:
     register = facts["facts"]
     return render(
         "monthly_review.j2" if monthly else "board_review.j2",
+        provider=facts.get("provider", ""),
         outcomes=facts["outcomes"],
         period_text=period_text(facts["job"], facts["day"]),
         phase_label=Phase(facts["phase"]).label,
