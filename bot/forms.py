@@ -7,13 +7,12 @@ its message belongs.
 
 import re
 from collections.abc import Mapping
-from datetime import date
-from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any
 
 from store.infra.errors import ValidationError
+from store.records.fields import FieldReader, FormErrors
 
-E = TypeVar("E", bound=StrEnum)
+__all__ = ["Form", "FormErrors", "field_errors", "flatten"]
 SLACK_USER_ID = re.compile(r"[UW][A-Z0-9]{2,20}")
 """What a users_select sends: a Slack user id. Anything else is a forged or broken request,
 refused beside the field rather than stored as someone's id."""
@@ -66,60 +65,13 @@ def _texts(values: list[Any]) -> list[str]:
     return [value for value in values if isinstance(value, str)]
 
 
-class FormErrors(Exception):
-    """Errors to show beside the inputs: ``{block_id: message}``."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = errors
-
-
-class Form:
-    """Reads typed values from a submitted view, collecting every error before raising."""
+class Form(FieldReader):
+    """Reads typed values from a submitted view, collecting every error before raising; the
+    reading and its words are the chat-neutral ``FieldReader``'s, Slack adds its user ids."""
 
     def __init__(self, view: Json) -> None:
-        self.values = flatten(view)
+        super().__init__(flatten(view))
         self.metadata = str(view.get("private_metadata") or "")
-        self.errors: dict[str, str] = {}
-
-    def text(self, block_id: str, *, label: str, required: bool = False) -> str | None:
-        raw = self.values.get(block_id)
-        value = raw.strip() if isinstance(raw, str) else ""
-        if not value:
-            if required:
-                self.errors[block_id] = f"{label} is required"
-            return None
-        return value
-
-    def choice(self, block_id: str, kind: type[E], *, label: str) -> E | None:
-        raw = self.values.get(block_id)
-        if raw is None:
-            self.errors[block_id] = f"Choose {label.lower()}"
-            return None
-        try:
-            return kind(raw)
-        except ValueError:
-            self.errors[block_id] = f"Choose {label.lower()} from the list"
-            return None
-
-    def integer(self, block_id: str, *, label: str) -> int | None:
-        raw = self.values.get(block_id)
-        if raw is None or not str(raw).strip().isdigit():
-            self.errors[block_id] = f"Choose {label.lower()}"
-            return None
-        return int(str(raw).strip())
-
-    def day(self, block_id: str, *, label: str, required: bool = False) -> date | None:
-        raw = self.values.get(block_id)
-        if not raw:
-            if required:
-                self.errors[block_id] = f"Pick {label.lower()}"
-            return None
-        try:
-            return date.fromisoformat(str(raw))
-        except ValueError:
-            self.errors[block_id] = f"{label} is not a date"
-            return None
 
     def user(self, block_id: str, *, label: str, required: bool = False) -> str | None:
         raw = self.values.get(block_id)
@@ -133,9 +85,6 @@ class Form:
             return None
         return user_id
 
-    def check(self) -> None:
-        if self.errors:
-            raise FormErrors(dict(self.errors))
 
 
 def field_errors(

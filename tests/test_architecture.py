@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-OURS = ("bot", "commands", "store", "schedules")
+OURS = ("bot", "commands", "store", "schedules", "teams")
 SLACK = ("slack_bolt", "slack_sdk")
 FACE_BUILDERS = (
     "bot.views",
@@ -29,6 +29,8 @@ WALLS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "store.reports": (("store.infra", "store.records", "store.reports"), SLACK),
     "schedules": (("store", "schedules"), SLACK),
     "commands": (("store", "commands", *FACE_BUILDERS), ()),
+    # The Teams face shares the store and the schedules with Slack's, never Slack's face
+    "teams": (("store", "schedules", "teams"), SLACK),
     "bot": (OURS, ()),
 }
 
@@ -90,6 +92,15 @@ def test_the_wall_check_catches_a_store_module_importing_slack(tmp_path: Path) -
         planted.unlink()
 
 
+def test_the_wall_check_catches_the_teams_face_importing_the_slack_face() -> None:
+    planted = ROOT / "teams" / "_planted_for_the_wall_test.py"
+    planted.write_text("from bot.views import common\nimport slack_sdk\nfrom store import db\n")
+    try:
+        assert len(crossings(planted)) == 2
+    finally:
+        planted.unlink()
+
+
 SQL = re.compile(
     r"\b(session|connection)\.(exec|execute|scalar|scalars|get)\("
     r"|(?<![.\w])(select|update|delete|insert)\("
@@ -122,7 +133,7 @@ SQL_NOT_YET_MOVED = {ROOT / "bot" / "evidence.py"}
 def test_sql_lives_in_the_store_only() -> None:
     outside = [
         p
-        for package in ("bot", "commands", "schedules")
+        for package in ("bot", "commands", "schedules", "teams")
         for p in modules(package)
         if p not in SQL_NOT_YET_MOVED
     ]
