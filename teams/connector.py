@@ -59,7 +59,7 @@ class Connector:
         )
         return str(self._call("POST", url, {**activity, "replyToId": activity_id}).get("id") or "")
 
-    def update(
+    def replace(
         self, service_url: str, conversation_id: str, activity_id: str, activity: Json
     ) -> None:
         """Replace a message golive sent, in place."""
