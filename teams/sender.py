@@ -39,7 +39,7 @@ from sqlmodel import Session
 from store.infra.clock import Clock
 from store.infra.db import session_scope
 from store.infra.errors import DomainError
-from store.records import channels, deliveries, people
+from store.records import channels, deliveries, outbox, people
 from store.records.enums import ChannelPurpose
 from store.records.models import FaceDelivery, OutboxMessage
 from store.records.outbox import SENT, Method
@@ -139,8 +139,7 @@ class TeamsSender:
         now = self.clock.now()
         try:
             with session_scope(self.engine, write=False) as session:
-                message = session.get(OutboxMessage, message_id)
-                assert message is not None
+                message = outbox.message_by_id(session, message_id=message_id)
                 plan = self._plan(session, message)
             conversation = plan.conversation or self._personal.get(plan.user or "")
             if conversation is not None and (
