@@ -277,11 +277,8 @@ class FakeBotFramework:
     ) -> httpx.Response:
         """Send an activity to golive's endpoint, signed as Bot Framework signs it."""
         bearer = token if token is not None else self.token_for(now=now)
-        return self.http.post(
-            f"{golive}/api/messages",
-            json=activity,
-            headers={"Authorization": f"Bearer {bearer}"},
-        )
+        headers = {"Authorization": f"Bearer {bearer}"} if bearer else {}
+        return self.http.post(f"{golive}/api/messages", json=activity, headers=headers)
 
     # ---------------------------------------------------------------- serving
 
