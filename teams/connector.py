@@ -81,7 +81,11 @@ class Connector:
         return str(self._call("POST", f"{service_url}v3/conversations", body)["id"])
 
     def _call(self, method: str, url: str, body: Json) -> Json:
-        headers = {"Authorization": f"Bearer {self.tokens.token()}"}
+        try:
+            token = self.tokens.token()
+        except (httpx.HTTPError, KeyError, ValueError) as error:
+            raise Unreachable(f"no token from Azure AD ({type(error).__name__}: {error})") from None
+        headers = {"Authorization": f"Bearer {token}"}
         try:
             answer = self.http.request(method, url, json=body, headers=headers)
         except httpx.TransportError as error:

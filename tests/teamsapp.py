@@ -92,7 +92,7 @@ def teams(engine: Engine, clock: FixedClock) -> Iterator[TeamsApp]:
             people.link_teams_user(
                 session,
                 actor=COMMAND_LINE,
-                person=session.merge(person),
+                person=people.person_by_id(session, person_id=person.id),
                 aad_id=aad_id_of(person),
                 now=clock.now(),
             )
