@@ -194,6 +194,25 @@ def serve(
         )
         return make_wsgi(app, mine)
 
+    serve_workers(
+        load_worker,
+        settings,
+        port=port,
+        scheduler=SchedulerProcess() if scheduler else None,
+    )
+
+
+def serve_workers(
+    load_worker: Callable[[], WsgiApp],
+    settings: Settings,
+    *,
+    port: int,
+    scheduler: SchedulerProcess | None,
+) -> None:
+    """Gunicorn with ``load_worker`` building each worker's app after the fork, and the
+    scheduler process beside the workers: ``golive serve`` for Slack, ``golive teams`` for
+    Teams (bot/cli.py hands it the Teams face's loader)."""
+    threads = max(settings.threads, 1)
     options: dict[str, Any] = {
         "bind": f"0.0.0.0:{port}",
         "workers": max(settings.workers, 1),
@@ -209,7 +228,7 @@ def serve(
     # Everything imported so far is shared with the workers; frozen, their collector never
     # writes to it, so the pages stay shared instead of being copied into each worker.
     gc.freeze()
-    _Gunicorn(load_worker, options, SchedulerProcess() if scheduler else None).run()
+    _Gunicorn(load_worker, options, scheduler).run()
 
 
 def _bind_worker_to_master(server: Arbiter, _worker: object) -> None:

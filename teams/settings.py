@@ -39,13 +39,18 @@ class TeamsSettings(BaseSettings):
     # Seconds between two messages to one conversation: Teams allows a bot 1800 messages an
     # hour in one conversation, which is one every two seconds kept up for the hour.
     pace_seconds: float = Field(default=2.0, ge=0, validation_alias="TEAMS_PACE_SECONDS")
-    public_url: str | None = Field(default=None, validation_alias="TEAMS_PUBLIC_URL")
+    # Azure AD object ids of the people who are golive admins from the start.
+    admins: str = Field(default="", validation_alias="TEAMS_ADMINS")
 
     @field_validator("service_url")
     @classmethod
     def _ends_with_slash(cls, value: str) -> str:
         value = value.strip()
         return value if value.endswith("/") else value + "/"
+
+    @property
+    def admin_ids(self) -> list[str]:
+        return [part.strip() for part in self.admins.replace(";", ",").split(",") if part.strip()]
 
     @property
     def token_endpoint(self) -> str:

@@ -25,10 +25,7 @@ from store.infra.db import session_scope
 from store.records import people
 from store.records.actors import COMMAND_LINE
 from store.records.models import Person
-from teams.app import make_wsgi
-from teams.auth import ActivityAuth, TokenSource
-from teams.connector import Connector
-from teams.face import Face
+from teams.runtime import endpoint, sender_for
 from teams.sender import TeamsSender
 from teams.settings import TeamsSettings
 from tests.fakebotframework import FakeBotFramework
@@ -98,23 +95,9 @@ def teams(engine: Engine, clock: FixedClock) -> Iterator[TeamsApp]:
             )
     with FakeBotFramework() as fake:
         settings = settings_for(fake)
-        tokens = TokenSource(
-            app_id=str(settings.app_id),
-            app_password=settings.app_password.get_secret_value() if settings.app_password else "",
-            token_url=settings.token_endpoint,
-            scope=settings.scope,
-            clock=clock,
-        )
-        connector = Connector(tokens)
-        sender = TeamsSender(engine, connector, clock, settings)
-        face = Face(engine=engine, clock=clock, settings=settings, connector=connector)
-        auth = ActivityAuth(
-            app_id=str(settings.app_id),
-            openid_url=settings.openid_url,
-            issuer=settings.issuer,
-            clock=clock,
-        )
-        url, stop = serve_wsgi(make_wsgi(face, auth))
+        sender = sender_for(engine, settings, clock)
+        app = endpoint(engine, settings, clock, sender=sender)
+        url, stop = serve_wsgi(app)
         try:
             yield TeamsApp(fake, url, engine, clock, world, settings, sender)
         finally:
