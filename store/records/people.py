@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 from store.infra.errors import NotFound, ValidationError
 from store.infra.inserts import insert_if_absent
 from store.records import audit
-from store.records.actors import SLACK_PROFILE, Actor
+from store.records.actors import SLACK_PROFILE, Actor, SystemActor
 from store.records.enums import Role
 from store.records.models import Person, RoleGrant, Service, ident
 from store.records.permissions import Action, require
@@ -361,6 +361,12 @@ TEAMS_ONLY_PREFIX = "teams-"
 store names a person's messages by that id, and no Slack user id can start this way."""
 
 
+TEAMS_PLACEHOLDER_NAME = "Teams user"
+"""The name of someone golive knows only by their Azure AD id (an admin from TEAMS_ADMINS),
+until they first talk to golive and Teams gives their name."""
+TEAMS_PROFILE = SystemActor("golive, from the Teams profile")
+
+
 def _aad_id(text: str) -> str:
     """An Azure AD object id (a GUID), lower-cased; anything else is refused by name."""
     value = text.strip().lower()
@@ -385,8 +391,12 @@ def ensure_teams_person(session: Session, *, aad_id: str, name: str, now: dateti
     one is linked to that Azure AD id yet; an admin links them to their Slack self with
     ``link_teams_user``."""
     aad = _aad_id(aad_id)
+    name = " ".join((name or "").split())[:120]
     existing = find_teams_person(session, aad)
     if existing is not None:
+        if existing.name == TEAMS_PLACEHOLDER_NAME and name:
+            with audit.audited(session, existing, actor=TEAMS_PROFILE, action="name", now=now):
+                existing.name = name
         return existing
     stand_in = TEAMS_ONLY_PREFIX + aad.replace("-", "")
     insert_if_absent(
@@ -395,7 +405,7 @@ def ensure_teams_person(session: Session, *, aad_id: str, name: str, now: dateti
         {
             "slack_user_id": stand_in,
             "teams_user_id": aad,
-            "name": (" ".join((name or "").split()) or "Teams user")[:120],
+            "name": name or TEAMS_PLACEHOLDER_NAME,
             "created_at": now,
         },
     )
