@@ -344,12 +344,14 @@ def cmd_scheduler(settings: Settings, args: argparse.Namespace, clock: Clock) ->
         die_with_parent(int(parent))  # started by 'golive serve': end with it
     stop_on_sigterm()
     engine = _ready_engine(settings, clock)
-    if teams is not None:
-        _run_teams_scheduler(settings, teams, engine=engine, clock=clock)
-        return "Stopped"
     from bot.runner import run_scheduler_process
 
-    run_scheduler_process(settings, engine=engine, clock=clock)
+    sender = None
+    if teams is not None:
+        from teams.runtime import sender_for
+
+        sender = sender_for(engine, teams, clock)
+    run_scheduler_process(settings, engine=engine, clock=clock, sender=sender)
     return "Stopped"
 
 
@@ -366,23 +368,6 @@ def _teams_settings() -> "TeamsSettings":
     except TeamsSettingsError as error:
         raise CommandError(str(error)) from None
     return teams
-
-
-def _run_teams_scheduler(
-    settings: Settings, teams: "TeamsSettings", *, engine: Engine, clock: Clock
-) -> None:
-    """The scheduled jobs, with the Teams sender delivering what they owe."""
-    from schedules.scheduler import run_scheduler_forever
-    from teams.runtime import sender_for
-
-    sender = sender_for(engine, teams, clock)
-    sender.start()
-    try:
-        run_scheduler_forever(
-            engine=engine, settings=settings, clock=clock, on_enqueued=sender.nudge
-        )
-    finally:
-        sender.stop()
 
 
 def cmd_teams(settings: Settings, args: argparse.Namespace, clock: Clock) -> str:

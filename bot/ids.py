@@ -11,6 +11,7 @@ from enum import StrEnum
 
 from schedules import buttons
 from store.records.reminders import Response
+from store.records.report_form import ReportField
 
 
 class Slash(StrEnum):
@@ -28,13 +29,13 @@ class Report(StrEnum):
 
     SHORTCUT = "report_golive_issue"
     MODAL = "report_issue"
-    SERVICE = "service"
-    CATEGORY = "category"
-    DESCRIPTION = "description"
-    IMPACT = "impact"
-    URGENCY = "urgency"
-    WORKAROUND = "workaround"
-    WORKAROUND_DETAIL = "workaround_detail"
+    SERVICE = ReportField.SERVICE.value
+    CATEGORY = ReportField.CATEGORY.value
+    DESCRIPTION = ReportField.DESCRIPTION.value
+    IMPACT = ReportField.IMPACT.value
+    URGENCY = ReportField.URGENCY.value
+    WORKAROUND = ReportField.WORKAROUND.value
+    WORKAROUND_DETAIL = ReportField.WORKAROUND_DETAIL.value
 
 
 class Triage(StrEnum):

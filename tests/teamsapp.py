@@ -22,8 +22,10 @@ from sqlalchemy import Engine
 
 from store.infra.clock import FixedClock
 from store.infra.db import session_scope
-from store.records import people
+from store.records import issues, people
 from store.records.actors import COMMAND_LINE
+from store.records.enums import Impact, IssueCategory, Urgency, Workaround
+from store.records.issues import IssueReport
 from store.records.models import Person
 from teams.runtime import endpoint, sender_for
 from teams.sender import TeamsSender
@@ -63,6 +65,25 @@ class TeamsApp:
 
     def invoke(self, name: str, value: Json, *, by: Person, **kw: Any) -> httpx.Response:
         return self.send(self.fake.invoke(name, value, user=self.user(by), **kw))
+
+    def report(self, description: str, **facts: Any) -> str:
+        """An issue reported by the world's staff member at Oakwood, straight to the store
+        (as any face would); its reference."""
+        with session_scope(self.engine) as session:
+            issue, _ = issues.report_issue(
+                session,
+                reporter=people.get_person(session, self.world.staff.slack_user_id),
+                report=IssueReport(
+                    service_id=self.world.oakwood.id or 0,
+                    category=facts.get("category", IssueCategory.DEVICES),
+                    description=description,
+                    impact=facts.get("impact", Impact.NONE),
+                    urgency=facts.get("urgency", Urgency.LOW),
+                    workaround=facts.get("workaround", Workaround.NONE),
+                ),
+                now=self.clock.now(),
+            )
+            return issue.ref
 
     def deliver(self, passes: int = 10) -> int:
         """Run the real sender until a pass sends nothing; how many it sent."""

@@ -7,30 +7,15 @@ from datetime import timedelta
 import pytest
 
 from store.infra.db import session_scope
-from store.records import deliveries, issues, outbox, people
-from store.records.enums import Impact, IssueCategory, Urgency, Workaround
-from store.records.issues import IssueReport
+from store.records import deliveries, outbox
+from store.records.enums import IssueCategory
 from store.records.outbox import DEAD, Method, Notice
 from tests.fakebotframework import SEND, TOKEN, TRIAGE_CONVERSATION
 from tests.teamsapp import TeamsApp
 
 
 def report(teams: TeamsApp) -> str:
-    with session_scope(teams.engine) as session:
-        issue, _ = issues.report_issue(
-            session,
-            reporter=people.person_by_id(session, person_id=teams.world.staff.id),
-            report=IssueReport(
-                service_id=teams.world.oakwood.id or 0,
-                category=IssueCategory.RECORDS,
-                description="Care plan for room 4 missing",
-                impact=Impact.SOME,
-                urgency=Urgency.MEDIUM,
-                workaround=Workaround.SAFE,
-            ),
-            now=teams.clock.now(),
-        )
-        return issue.ref
+    return teams.report("Care plan for room 4 missing", category=IssueCategory.RECORDS)
 
 
 def triage_posts(teams: TeamsApp) -> list:

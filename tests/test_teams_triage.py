@@ -7,9 +7,8 @@ from typing import Any
 from sqlmodel import select
 
 from store.infra.db import session_scope
-from store.records import issues, people
-from store.records.enums import Impact, IssueCategory, IssueStatus, Urgency, Workaround
-from store.records.issues import IssueReport
+from store.records import issues
+from store.records.enums import IssueStatus, Urgency
 from store.records.models import Issue
 from tests.fakebotframework import REPLY, SEND, TRIAGE_CONVERSATION, UPDATE
 from tests.teamsapp import TeamsApp
@@ -19,21 +18,7 @@ Json = dict[str, Any]
 
 def reported(teams: TeamsApp) -> tuple[str, str]:
     """An issue reported at Oakwood, its triage card delivered; its ref and card's id."""
-    with session_scope(teams.engine) as session:
-        issue, _ = issues.report_issue(
-            session,
-            reporter=people.person_by_id(session, person_id=teams.world.staff.id),
-            report=IssueReport(
-                service_id=teams.world.oakwood.id or 0,
-                category=IssueCategory.DEVICES,
-                description="Tablet in the lounge will not charge",
-                impact=Impact.NONE,
-                urgency=Urgency.LOW,
-                workaround=Workaround.NONE,
-            ),
-            now=teams.clock.now(),
-        )
-        ref = issue.ref
+    ref = teams.report("Tablet in the lounge will not charge")
     teams.deliver()
     teams.fake.wait_for(SEND, conversation=TRIAGE_CONVERSATION)
     [card_id] = teams.fake.conversations[TRIAGE_CONVERSATION].activities

@@ -14,7 +14,20 @@ from sqlmodel import Session, col, select
 
 from store.infra.inserts import insert_many_if_absent
 from store.records.models import FaceDelivery, OutboxMessage
-from store.records.outbox import DEAD, IN_FLIGHT, PENDING, SENT
+from store.records.outbox import IN_FLIGHT, PENDING, SENT, defer
+
+__all__ = [
+    "SKIPPED",
+    "by_id",
+    "claim",
+    "defer",
+    "due",
+    "mark_sent",
+    "of_key",
+    "open_new",
+    "skip",
+    "statuses",
+]
 
 SKIPPED = "skipped"
 """A row this face has no destination for (a channel it has no counterpart of, a person not
@@ -113,26 +126,6 @@ def mark_sent(
 def skip(session: Session, delivery: FaceDelivery, *, reason: str) -> None:
     delivery.status = SKIPPED
     delivery.last_error = reason[:2000]
-    session.add(delivery)
-
-
-def defer(
-    session: Session,
-    delivery: FaceDelivery,
-    *,
-    error: str,
-    retry_in: timedelta,
-    now: datetime,
-    max_attempts: int,
-    count_attempt: bool = True,
-) -> None:
-    """Try again later; give up (dead, kept for a human to see) after ``max_attempts``."""
-    if count_attempt:
-        delivery.attempts += 1
-    delivery.last_error = error[:2000]
-    delivery.next_attempt_at = now + retry_in
-    if delivery.attempts >= max_attempts:
-        delivery.status = DEAD
     session.add(delivery)
 
 
