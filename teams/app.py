@@ -15,7 +15,8 @@ from typing import Any
 from sqlalchemy import Engine
 
 from store.infra.db import ping
-from teams import reporting, triage
+from store.infra.errors import DomainError
+from teams import cards, reporting, triage
 from teams.auth import ActivityAuth, Unauthorized
 from teams.face import Face, plain_text
 from teams.help import help_message
@@ -71,15 +72,27 @@ def make_wsgi(face: Face, auth: ActivityAuth) -> WsgiApp:
 def handle(face: Face, activity: Json) -> Answer:
     kind = activity.get("type")
     if kind == "invoke":
-        handler = INVOKES.get(str(activity.get("name") or ""))
+        name = str(activity.get("name") or "")
+        handler = INVOKES.get(name)
         if handler is None:
             return 501, None
-        return 200, handler(face, activity)
+        try:
+            return 200, handler(face, activity)
+        except DomainError as refusal:
+            return 200, _refused(name, str(refusal))
     if kind == "message":
         _on_message(face, activity)
     elif kind == "conversationUpdate":
         _on_conversation_update(face, activity)
     return 200, None
+
+
+def _refused(invoke: str, words: str) -> Json:
+    """A refusal in the shape the invoke's answer takes: a card shown in place of the one
+    clicked, or a dialog closed with the words."""
+    if invoke == "adaptiveCard/action":
+        return cards.refreshed(cards.card([cards.words(words, attention=True)]))
+    return cards.dialog_done(words)
 
 
 def _on_message(face: Face, activity: Json) -> None:

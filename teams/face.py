@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from store.infra.clock import Clock
 from store.infra.db import session_scope
+from store.infra.errors import DomainError
 from store.records import people
 from store.records.models import Person
 from teams.connector import Connector
@@ -52,6 +53,11 @@ def sender_of(session: Session, activity: Json, *, face: Face) -> Person:
     """The golive person behind the Teams user who sent the activity (their Azure AD id),
     created on first contact as Slack creates its users."""
     who = activity.get("from") or {}
+    if not who.get("aadObjectId"):
+        raise DomainError(
+            "golive knows people by their Microsoft 365 work account, and Teams did not say "
+            "yours; sign in to Teams with your work account to use golive"
+        )
     return people.ensure_teams_person(
         session,
         aad_id=str(who.get("aadObjectId") or ""),

@@ -70,3 +70,15 @@ def test_a_body_that_is_not_an_activity_is_refused_plainly(teams: TeamsApp) -> N
         "ok": True,
         "database": "reachable",
     }
+
+
+def test_an_activity_from_someone_without_a_microsoft_365_account_is_refused_plainly(
+    teams: TeamsApp,
+) -> None:
+    guest = teams.fake.invoke(
+        "task/fetch", {"data": {"golive": "report"}}, user=teams.user(teams.world.staff)
+    )
+    guest["from"] = {"id": "29:guest", "name": "A Guest"}
+    answer = teams.send(guest)
+    assert answer.status_code == 200
+    assert "Microsoft 365 work account" in answer.json()["task"]["value"]
