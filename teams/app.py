@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 
 from store.infra.db import ping
 from store.infra.errors import DomainError
-from teams import cards, reporting, triage
+from teams import cards, queries, reporting, triage
 from teams.auth import ActivityAuth, Unauthorized
 from teams.face import Face, plain_text
 from teams.help import help_message
@@ -96,11 +96,20 @@ def _refused(invoke: str, words: str) -> Json:
 
 
 def _on_message(face: Face, activity: Json) -> None:
-    words = plain_text(activity.get("text")).lower()
-    if words in ("report", "report an issue", ""):
-        face.reply(activity, reporting.report_prompt())
-    else:
-        face.reply(activity, help_message(words))
+    words = plain_text(activity.get("text"))
+    first, _, rest = words.lower().partition(" ")
+    try:
+        if first in ("report", ""):
+            answer = reporting.report_prompt()
+        elif first == "mine":
+            answer = queries.mine(face, activity)
+        elif first == "issue":
+            answer = queries.issue(face, activity, rest.strip())
+        else:
+            answer = help_message(words)
+    except DomainError as refusal:
+        answer = cards.message(str(refusal), cards.card([cards.words(str(refusal))]))
+    face.reply(activity, answer)
 
 
 def _on_conversation_update(face: Face, activity: Json) -> None:
