@@ -53,6 +53,9 @@ FACE = "teams"
 LOOK_BACK = timedelta(days=1)
 """How far back a pass looks for rows this face has not seen: a restart within a day misses
 nothing, and a Teams face added to a long-running Slack golive does not replay its history."""
+LATE_COMMITS = 1000
+"""How far below the highest row id seen a pass looks again: on PostgreSQL ids are handed out
+before commit, so a row with a lower id can become visible after a higher one."""
 Json = dict[str, Any]
 
 
@@ -104,6 +107,8 @@ class TeamsSender:
             ChannelPurpose.BOARD: settings.board_channel,
         }
         self._personal: dict[str, str] = {}
+        # The highest outbox id a pass has looked at: later passes read from a little below it.
+        self._looked_up_to = 0
         self._last_post: dict[str, float] = {}
         self._wake = threading.Event()
         self._stopping = threading.Event()
@@ -115,7 +120,14 @@ class TeamsSender:
         """Deliver what is due now; how many messages were sent."""
         now = self.clock.now()
         with session_scope(self.engine) as session:
-            deliveries.open_new(session, face=FACE, since=now - LOOK_BACK, now=now)
+            newest = deliveries.open_new(
+                session,
+                face=FACE,
+                since=now - LOOK_BACK,
+                after_id=max(self._looked_up_to - LATE_COMMITS, 0),
+                now=now,
+            )
+        self._looked_up_to = max(self._looked_up_to, newest)
         with session_scope(self.engine, write=False) as session:
             due = [
                 (delivery.id, message.id)

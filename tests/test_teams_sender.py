@@ -132,3 +132,24 @@ def test_two_senders_deliver_each_row_once(teams: TeamsApp) -> None:
     teams.deliver()
     other.run_once()
     assert len(triage_posts(teams)) == 3
+
+
+def test_posts_to_one_conversation_are_paced_and_others_are_not_held(teams: TeamsApp) -> None:
+    from teams.sender import TeamsSender
+
+    paced = TeamsSender(
+        teams.engine,
+        teams.sender.connector,
+        teams.clock,
+        teams.settings.model_copy(update={"pace_seconds": 60.0}),
+    )
+    first, second = report(teams), report(teams)
+    paced.run_once()
+    assert len(triage_posts(teams)) == 1
+    delivered = statuses(teams)
+    assert delivered[f"issue:{first}:triage"] == "sent"
+    assert delivered[f"issue:{second}:triage"] == "pending"
+    # the first confirmation, in the reporter's own chat, was not held behind the triage post;
+    # the second, to that same chat a moment later, waits its turn
+    assert delivered[f"issue:{first}:confirmation"] == "sent"
+    assert delivered[f"issue:{second}:confirmation"] == "pending"

@@ -34,17 +34,24 @@ SKIPPED = "skipped"
 linked to it): looked at once, then left to the other face."""
 
 
-def open_new(session: Session, *, face: str, since: datetime, now: datetime) -> int:
-    """Open a delivery for each row owed since ``since`` that this face has not seen yet;
-    how many were opened. ``since`` bounds the look back, so a face started against a
-    database with years of Slack history does not deliver it all again."""
+def open_new(
+    session: Session, *, face: str, since: datetime, after_id: int = 0, now: datetime
+) -> int:
+    """Open a delivery for each row owed since ``since`` (and with an id above ``after_id``)
+    that this face has not seen yet; the highest row id looked at (``after_id`` if none).
+
+    ``since`` bounds the look back, so a face started against a database with years of Slack
+    history does not deliver it all again; ``after_id`` lets a sender that has looked before
+    read only the newest rows, by the primary key, rather than the whole table each pass."""
     seen = select(FaceDelivery.outbox_id).where(FaceDelivery.face == face)
     query = (
         select(OutboxMessage.id)
+        .where(col(OutboxMessage.id) > after_id)
         .where(col(OutboxMessage.created_at) >= since)
         .where(col(OutboxMessage.id).not_in(seen))
         .order_by(col(OutboxMessage.id))
     )
+    ids = [outbox_id for outbox_id in session.exec(query) if outbox_id is not None]
     rows = [
         {
             "face": face,
@@ -53,10 +60,10 @@ def open_new(session: Session, *, face: str, since: datetime, now: datetime) -> 
             "attempts": 0,
             "next_attempt_at": now,
         }
-        for outbox_id in session.exec(query)
+        for outbox_id in ids
     ]
     insert_many_if_absent(session, FaceDelivery, rows)
-    return len(rows)
+    return max(ids, default=after_id)
 
 
 def due(
