@@ -641,7 +641,8 @@ def cmd_person(settings: Settings, args: argparse.Namespace, clock: Clock) -> st
                 role.label + (f" ({service.name})" if service else "")
                 for role, service in people.roles_of(session, who)
             )
-            lines.append(f"{who.slack_user_id:<12} {who.name:<28} {roles or 'staff'}")
+            teams = f" (Teams {who.teams_user_id})" if who.teams_user_id else ""
+            lines.append(f"{who.slack_user_id:<12} {who.name:<28} {roles or 'staff'}{teams}")
         return "\n".join(lines) or "No people yet"
 
 

@@ -80,3 +80,17 @@ def test_an_admin_links_a_teams_user_from_the_command_line(
         staff = people.find_teams_person(session, AAD)
         assert staff is not None
         assert Role.TEAM_LEADER in {role for role, _ in people.roles_of(session, staff)}
+
+
+def test_golive_teams_without_its_settings_names_them_in_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name in ("TEAMS_APP_ID", "TEAMS_APP_PASSWORD", "TEAMS_TENANT_ID"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("TEAMS_APP_ID", "8f0b4f3e-0d5c-4f8e-9d61-3c1e2b7a9f10")
+    assert main(["teams"]) == 2
+    err = capsys.readouterr().err
+    assert (
+        "TEAMS_APP_PASSWORD, TEAMS_TENANT_ID is not set; see 'Microsoft Teams' in the README" in err
+    )
+    assert "Traceback" not in err
