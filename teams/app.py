@@ -37,7 +37,7 @@ INVOKES: dict[str, Callable[[Face, Json], Json]] = {
     "task/fetch": lambda face, activity: reporting.open_dialog(face, activity),
     "task/submit": reporting.submit,
     "composeExtension/fetchTask": reporting.open_from_message,
-    "composeExtension/submitAction": reporting.submit,
+    "composeExtension/submitAction": reporting.submit_from_message,
     "adaptiveCard/action": triage.act,
 }
 STATUS = {200: "200 OK", 400: "400 Bad Request", 401: "401 Unauthorized", 404: "404 Not Found"}
@@ -89,10 +89,10 @@ def handle(face: Face, activity: Json) -> Answer:
 
 def _refused(invoke: str, words: str) -> Json:
     """A refusal in the shape the invoke's answer takes: a card shown in place of the one
-    clicked, or a dialog closed with the words."""
+    clicked, or a dialog that says it."""
     if invoke == "adaptiveCard/action":
         return cards.refreshed(cards.card([cards.words(words, attention=True)]))
-    return cards.dialog_done(words)
+    return reporting.refusal(words)
 
 
 def _on_message(face: Face, activity: Json) -> None:

@@ -106,7 +106,20 @@ def submit(face: Face, activity: Json) -> Json:
     except ValidationError as error:
         if error.field in INPUTS:
             return again({str(error.field): str(error)})
-        return cards.dialog_done(str(error))
+        return refusal(str(error))
     except DomainError as error:
-        return cards.dialog_done(str(error))
+        return refusal(str(error))
     return cards.dialog_done(f"Thanks, your report is in: {issue}.")
+
+
+def submit_from_message(face: Face, activity: Json) -> Json:
+    """The message extension's submit: as the dialog's, but a report taken in closes the
+    dialog with no answer (a message extension may not answer with a message); the reporter
+    hears in their personal chat, as every reporter does."""
+    answer = submit(face, activity)
+    return {} if answer.get("task", {}).get("type") == "message" else answer
+
+
+def refusal(words: str) -> Json:
+    """A dialog showing why golive could not go on, in the words the store gave."""
+    return cards.dialog(REPORT_TITLE, cards.card([cards.words(words, attention=True)]))

@@ -4,6 +4,7 @@ the card as it is now, shown in place to the person who clicked, and the store's
 the triage message (an outbox row) refreshes it for everyone else."""
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session
@@ -18,7 +19,7 @@ from teams.face import Face, sender_of
 from teams.issue_cards import Verb, load, owner_choices, triage_card
 
 Json = dict[str, Any]
-Change = Callable[[Session, Person, FieldReader, str], Any]
+Change = Callable[[Session, Person, FieldReader, str, datetime], Any]
 
 
 def _person_chosen(session: Session, form: FieldReader, field: str, *, label: str) -> Person:
@@ -29,19 +30,19 @@ def _person_chosen(session: Session, form: FieldReader, field: str, *, label: st
     return person
 
 
-def _assign(session: Session, actor: Person, form: FieldReader, ref: str) -> Any:
+def _assign(session: Session, actor: Person, form: FieldReader, ref: str, now: datetime) -> Any:
     owner = _person_chosen(session, form, "owner", label="The owner")
-    return issues.assign_owner(session, actor=actor, ref=ref, owner=owner, now=_now(form))
+    return issues.assign_owner(session, actor=actor, ref=ref, owner=owner, now=now)
 
 
-def _urgency(session: Session, actor: Person, form: FieldReader, ref: str) -> Any:
+def _urgency(session: Session, actor: Person, form: FieldReader, ref: str, now: datetime) -> Any:
     urgency = form.choice("urgency", Urgency, label="The urgency")
     form.check()
     assert urgency is not None
-    return issues.set_urgency(session, actor=actor, ref=ref, urgency=urgency, now=_now(form))
+    return issues.set_urgency(session, actor=actor, ref=ref, urgency=urgency, now=now)
 
 
-def _control(session: Session, actor: Person, form: FieldReader, ref: str) -> Any:
+def _control(session: Session, actor: Person, form: FieldReader, ref: str, now: datetime) -> Any:
     owner = (
         _person_chosen(session, form, "control_owner", label="The control's owner")
         if form.values.get("control_owner")
@@ -56,11 +57,11 @@ def _control(session: Session, actor: Person, form: FieldReader, ref: str) -> An
         description=str(form.values.get("control") or ""),
         owner=owner,
         due_date=due,
-        now=_now(form),
+        now=now,
     )
 
 
-def _correction(session: Session, actor: Person, form: FieldReader, ref: str) -> Any:
+def _correction(session: Session, actor: Person, form: FieldReader, ref: str, now: datetime) -> Any:
     due = form.day("correction_due", label="The target date")
     form.check()
     return issues.set_correction(
@@ -69,40 +70,27 @@ def _correction(session: Session, actor: Person, form: FieldReader, ref: str) ->
         ref=ref,
         action=str(form.values.get("correction_action") or ""),
         due=due,
-        now=_now(form),
+        now=now,
     )
 
 
-def _supplier(session: Session, actor: Person, form: FieldReader, ref: str) -> Any:
+def _supplier(session: Session, actor: Person, form: FieldReader, ref: str, now: datetime) -> Any:
     note = form.text("note", label="The note")
-    return issues.mark_awaiting_supplier(session, actor=actor, ref=ref, note=note, now=_now(form))
+    return issues.mark_awaiting_supplier(session, actor=actor, ref=ref, note=note, now=now)
 
 
-def _resolve(session: Session, actor: Person, form: FieldReader, ref: str) -> Any:
-    return issues.resolve(session, actor=actor, ref=ref, now=_now(form))
+def _resolve(session: Session, actor: Person, form: FieldReader, ref: str, now: datetime) -> Any:
+    return issues.resolve(session, actor=actor, ref=ref, now=now)
 
 
-def _close(session: Session, actor: Person, form: FieldReader, ref: str) -> Any:
+def _close(session: Session, actor: Person, form: FieldReader, ref: str, now: datetime) -> Any:
     evidence = str(form.values.get("closure_evidence") or "")
-    return issues.close(session, actor=actor, ref=ref, evidence=evidence, now=_now(form))
+    return issues.close(session, actor=actor, ref=ref, evidence=evidence, now=now)
 
 
-def _reopen(session: Session, actor: Person, form: FieldReader, ref: str) -> Any:
+def _reopen(session: Session, actor: Person, form: FieldReader, ref: str, now: datetime) -> Any:
     reason = str(form.values.get("reason") or "")
-    return issues.reopen(session, actor=actor, ref=ref, reason=reason, now=_now(form))
-
-
-class _Form(FieldReader):
-    """The action's inputs, with the time the action was taken."""
-
-    def __init__(self, values: Json, now: Any) -> None:
-        super().__init__(values)
-        self.now = now
-
-
-def _now(form: FieldReader) -> Any:
-    assert isinstance(form, _Form)
-    return form.now
+    return issues.reopen(session, actor=actor, ref=ref, reason=reason, now=now)
 
 
 CHANGES: dict[str, Change] = {
@@ -127,11 +115,12 @@ def act(face: Face, activity: Json) -> Json:
     change = CHANGES.get(str(action.get("verb") or ""))
     if change is None or not ref:
         return cards.refreshed(cards.card([cards.words("golive does not know that action.")]))
-    form = _Form(data, face.clock.now())
+    form = FieldReader(data)
+    now = face.clock.now()
     problem: str | None = None
     try:
         face.run(
-            lambda session: change(session, sender_of(session, activity, face=face), form, ref)
+            lambda session: change(session, sender_of(session, activity, face=face), form, ref, now)
         )
     except DomainError as error:
         problem = str(error)

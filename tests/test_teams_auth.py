@@ -81,4 +81,5 @@ def test_an_activity_from_someone_without_a_microsoft_365_account_is_refused_pla
     guest["from"] = {"id": "29:guest", "name": "A Guest"}
     answer = teams.send(guest)
     assert answer.status_code == 200
-    assert "Microsoft 365 work account" in answer.json()["task"]["value"]
+    shown = answer.json()["task"]["value"]["card"]["content"]["body"][0]["text"]
+    assert "Microsoft 365 work account" in shown
