@@ -6,8 +6,8 @@ from typing import Any
 from sqlmodel import Session
 
 from store.records.models import OutboxMessage
-from teams import issue_cards
+from teams import issue_cards, project_cards
 
 Renderer = Callable[[Session, OutboxMessage], dict[str, Any]]
 
-RENDERERS: dict[str, Renderer] = {**issue_cards.RENDERERS}
+RENDERERS: dict[str, Renderer] = {**issue_cards.RENDERERS, **project_cards.RENDERERS}

@@ -43,6 +43,7 @@ KEY_ID = "golive-test-key"
 CHANNEL = "msteams"
 TRIAGE_CONVERSATION = "19:triage0000000000000000000000000@thread.tacv2"
 PROJECT_CONVERSATION = "19:project000000000000000000000000@thread.tacv2"
+BOARD_CONVERSATION = "19:board00000000000000000000000000@thread.tacv2"
 
 SEND, REPLY, UPDATE, CREATE, TOKEN = "send", "reply", "update", "create", "token"
 
@@ -151,6 +152,7 @@ class FakeBotFramework:
             "TEAMS_SERVICE_URL": self.service_url,
             "TEAMS_TRIAGE_CHANNEL": TRIAGE_CONVERSATION,
             "TEAMS_PROJECT_CHANNEL": PROJECT_CONVERSATION,
+            "TEAMS_BOARD_CHANNEL": BOARD_CONVERSATION,
             "TEAMS_PACE_SECONDS": "0",
         }
 
