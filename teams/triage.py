@@ -10,7 +10,7 @@ from typing import Any
 from sqlmodel import Session
 
 from store.infra.errors import DomainError, ValidationError
-from store.records import issues, people
+from store.records import inbound, issues, people
 from store.records.enums import Urgency
 from store.records.fields import FieldReader, FormErrors
 from store.records.models import Person
@@ -118,10 +118,18 @@ def act(face: Face, activity: Json) -> Json:
     form = FieldReader(data)
     now = face.clock.now()
     problem: str | None = None
+    key = f"teams:action:{str(activity.get('id') or '')[:150]}"
+
+    def once(session: Session) -> None:
+        """The change, unless this very activity was taken in before (Teams resends an
+        invoke it got no answer to in time): then the card is only shown again."""
+        actor = sender_of(session, activity, face=face)
+        if activity.get("id") and not inbound.claim(session, key=key, now=now):
+            return
+        change(session, actor, form, ref, now)
+
     try:
-        face.run(
-            lambda session: change(session, sender_of(session, activity, face=face), form, ref, now)
-        )
+        face.run(once)
     except DomainError as error:
         problem = str(error)
     except FormErrors as errors:

@@ -149,3 +149,22 @@ def test_control_supplier_and_urgency_actions_record_what_was_typed(teams: Teams
     with session_scope(teams.engine, write=False) as session:
         assert len(issues.immediate_controls(session, issues.get_issue(session, ref))) == 1
         assert len(list(session.exec(select(Issue)))) == 1
+
+
+def test_an_action_teams_sends_again_is_taken_once(teams: TeamsApp) -> None:
+    ref, _ = reported(teams)
+    value = {
+        "action": {
+            "type": "Action.Execute",
+            "verb": "triage_control",
+            "data": {"ref": ref, "control": "Paper charts on the unit"},
+        }
+    }
+    activity = teams.fake.invoke(
+        "adaptiveCard/action", value, user=teams.user(teams.world.team_leader)
+    )
+    first, again = teams.send(activity), teams.send(activity)
+    assert first.status_code == again.status_code == 200
+    assert first.json() == again.json()
+    with session_scope(teams.engine, write=False) as session:
+        assert len(issues.immediate_controls(session, issues.get_issue(session, ref))) == 1
