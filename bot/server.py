@@ -24,7 +24,7 @@ from bot.processes import SchedulerProcess, die_with_parent
 from bot.sender import OutboxSender
 from bot.settings import Settings
 from store.infra.clock import Clock
-from store.infra.db import make_engine, ping
+from store.infra.db import make_engine, reachable
 
 log = logging.getLogger("golive.server")
 
@@ -55,12 +55,7 @@ M_ARENA_MAX = -8  # glibc's mallopt() parameter number for the arena limit
 
 
 def database_reachable(engine: Engine) -> bool:
-    try:
-        ping(engine)
-    except Exception as error:
-        log.warning("health check: database unreachable (%s)", type(error).__name__)
-        return False
-    return True
+    return reachable(engine)
 
 
 def make_wsgi(app: App, engine: Engine) -> WsgiApp:

@@ -12,9 +12,7 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from sqlalchemy import Engine
-
-from store.infra.db import ping
+from store.infra.db import reachable
 from store.infra.errors import DomainError
 from teams import cards, queries, reporting, triage
 from teams.auth import ActivityAuth, Unauthorized
@@ -48,7 +46,7 @@ def make_wsgi(face: Face, auth: ActivityAuth) -> WsgiApp:
         path = environ.get("PATH_INFO", "")
         method = environ.get("REQUEST_METHOD", "")
         if path == HEALTH_PATH and method in ("GET", "HEAD"):
-            ok = _reachable(face.engine)
+            ok = reachable(face.engine)
             body = {"ok": ok, "database": "reachable" if ok else "unreachable"}
             return _json(start_response, 200 if ok else 503, body)
         if path != MESSAGES_PATH:
@@ -136,15 +134,6 @@ def _read_activity(environ: dict[str, Any]) -> Json | None:
     if not isinstance(parsed.get("serviceUrl"), str):
         return None
     return parsed
-
-
-def _reachable(engine: Engine) -> bool:
-    try:
-        ping(engine)
-    except Exception as error:
-        log.warning("health check: database unreachable (%s)", type(error).__name__)
-        return False
-    return True
 
 
 def _json(start_response: StartResponse, status: int, body: Json | None) -> list[bytes]:

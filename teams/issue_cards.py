@@ -3,7 +3,6 @@ messages around an issue, as Adaptive Cards. The renderers (``RENDERERS``) read 
 it is *now*, as Slack's do, so a delayed or retried message never shows stale facts."""
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -20,7 +19,8 @@ from store.records.enums import (
     Urgency,
     Workaround,
 )
-from store.records.models import Control, Issue, OutboxMessage, Person, Service
+from store.records.issues import IssueView
+from store.records.models import Issue, OutboxMessage
 from store.records.outbox import Notice, payload_of
 from store.records.report_form import ReportField
 from teams import cards
@@ -44,37 +44,6 @@ class Verb:
     RESOLVE = "triage_resolve"
     CLOSE = "triage_close"
     REOPEN = "triage_reopen"
-
-
-@dataclass(frozen=True)
-class IssueFacts:
-    """An issue with the names around it, read once for every card."""
-
-    issue: Issue
-    service: Service | None
-    reporter: Person | None
-    owner: Person | None
-    controls: list[Control]
-    named: dict[int, Person]
-
-    @property
-    def ref(self) -> str:
-        return self.issue.ref
-
-
-def load(session: Session, ref: str) -> IssueFacts:
-    issue = store_issues.get_issue(session, ref)
-    controls = store_issues.immediate_controls(session, issue)
-    ids = {issue.reporter_id, issue.owner_id, *(c.owner_id for c in controls)}
-    named = people.by_ids(session, ids=ids)
-    return IssueFacts(
-        issue=issue,
-        service=people.service_by_id(session, service_id=issue.service_id),
-        reporter=named.get(issue.reporter_id),
-        owner=named.get(issue.owner_id) if issue.owner_id else None,
-        controls=controls,
-        named=named,
-    )
 
 
 def when(moment: datetime | None) -> str:
@@ -202,7 +171,7 @@ def report_card(
 # ---------------------------------------------------------------------- the issue, shown
 
 
-def headline(facts: IssueFacts) -> str:
+def headline(facts: IssueView) -> str:
     issue = facts.issue
     service = facts.service.name if facts.service else "unknown service"
     return f"{issue.ref} · {issue.category.label} · {service} · {issue.status.label}"
@@ -227,7 +196,7 @@ def source_words(source: IssueSource) -> str:
     }.get(source, source.label.lower())
 
 
-def detail_blocks(facts: IssueFacts) -> list[Json]:
+def detail_blocks(facts: IssueView) -> list[Json]:
     issue = facts.issue
     owner = facts.owner.name if facts.owner else "nobody yet"
     body: list[Json] = [
@@ -251,7 +220,7 @@ def detail_blocks(facts: IssueFacts) -> list[Json]:
     if issue.workaround_detail:
         body.append(cards.typed(issue.workaround_detail, label="Workaround"))
     for control in facts.controls[:5]:
-        who = facts.named.get(control.owner_id) if control.owner_id else None
+        who = facts.control_owners.get(control.owner_id) if control.owner_id else None
         status = control.status.label.lower() + (f", {who.name}" if who else "")
         body.append(cards.typed(f"{control.description} ({status})", label="Immediate control"))
     if len(facts.controls) > 5:
@@ -269,7 +238,7 @@ def detail_blocks(facts: IssueFacts) -> list[Json]:
     return body
 
 
-def triage_actions(facts: IssueFacts, people_shown: list[tuple[int, str]]) -> list[Json]:
+def triage_actions(facts: IssueView, people_shown: list[tuple[int, str]]) -> list[Json]:
     """The actions that make sense for the issue's status (the store checks every one)."""
     issue = facts.issue
     data = {"ref": issue.ref}
@@ -353,7 +322,7 @@ def triage_actions(facts: IssueFacts, people_shown: list[tuple[int, str]]) -> li
 
 
 def triage_card(
-    facts: IssueFacts, people_shown: list[tuple[int, str]], *, problem: str | None = None
+    facts: IssueView, people_shown: list[tuple[int, str]], *, problem: str | None = None
 ) -> Json:
     """The issue as the triage channel sees it, with the actions its status allows; a
     refusal or error from the last action goes on top, for the person who clicked."""
@@ -376,13 +345,13 @@ def owner_choices(session: Session) -> list[tuple[int, str]]:
 
 
 def render_triage(session: Session, message: OutboxMessage) -> Json:
-    facts = load(session, message.subject or "")
+    facts = store_issues.issue_view(session, message.subject or "")
     text = f"{headline(facts)}: {facts.issue.description[:300]}"
     return cards.message(text, triage_card(facts, owner_choices(session)))
 
 
 def render_confirmation(session: Session, message: OutboxMessage) -> Json:
-    facts = load(session, message.subject or "")
+    facts = store_issues.issue_view(session, message.subject or "")
     alerted = why_alert(facts.issue)
     next_steps = (
         "A team leader or registered manager will look at it in the triage channel, give it an "
@@ -400,7 +369,7 @@ def render_confirmation(session: Session, message: OutboxMessage) -> Json:
 
 
 def render_alert(session: Session, message: OutboxMessage) -> Json:
-    facts = load(session, message.subject or "")
+    facts = store_issues.issue_view(session, message.subject or "")
     reasons = why_alert(facts.issue) or ["its urgency was raised"]
     intro = (
         f"{facts.ref} needs your attention now: {' and '.join(reasons)}. "
@@ -417,7 +386,7 @@ def render_change(session: Session, message: OutboxMessage) -> Json:
 
 
 def render_assigned(session: Session, message: OutboxMessage) -> Json:
-    facts = load(session, message.subject or "")
+    facts = store_issues.issue_view(session, message.subject or "")
     actor = payload_of(message).get("actor", "Someone")
     intro = f"{actor} made you the owner of {facts.ref}."
     body = [cards.heading(intro), *detail_blocks(facts)]

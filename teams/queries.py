@@ -11,7 +11,7 @@ from store.records.models import Issue, Person
 from store.records.permissions import Action, allowed
 from teams import cards
 from teams.face import Face, sender_of
-from teams.issue_cards import detail_blocks, load, owner_choices, triage_card
+from teams.issue_cards import detail_blocks, owner_choices, triage_card
 
 Json = dict[str, Any]
 LIST_LIMIT = 15
@@ -73,7 +73,7 @@ def issue(face: Face, activity: Json, ref: str) -> Json:
 
     def read(session: Session) -> Json:
         viewer = sender_of(session, activity, face=face)
-        facts = load(session, ref)
+        facts = issues.issue_view(session, ref)
         if allowed(session, viewer, Action.TRIAGE_ISSUE, service_id=facts.issue.service_id):
             content = triage_card(facts, owner_choices(session))
         else:

@@ -7,7 +7,7 @@ from store.infra.clock import Clock
 from store.infra.db import session_scope
 from store.records import channels, people
 from store.records.actors import COMMAND_LINE
-from store.records.enums import ChannelPurpose, Role
+from store.records.enums import ChannelPurpose
 from teams.app import WsgiApp, make_wsgi
 from teams.auth import ActivityAuth, TokenSource
 from teams.connector import Connector
@@ -69,10 +69,7 @@ def apply_settings(engine: Engine, settings: TeamsSettings, *, clock: Clock) -> 
     with session_scope(engine) as session:
         for aad_id in settings.admin_ids:
             person = people.ensure_teams_person(session, aad_id=aad_id, name="", now=now)
-            if Role.ADMIN not in {role for role, _ in people.roles_of(session, person)}:
-                people.grant_role(
-                    session, actor=COMMAND_LINE, person=person, role=Role.ADMIN, now=now
-                )
+            people.ensure_admin(session, person=person, now=now)
         for purpose, channel in (
             (ChannelPurpose.TRIAGE, settings.triage_channel),
             (ChannelPurpose.PROJECT, settings.project_channel),

@@ -16,7 +16,7 @@ from store.records.fields import FieldReader, FormErrors
 from store.records.models import Person
 from teams import cards
 from teams.face import Face, sender_of
-from teams.issue_cards import Verb, load, owner_choices, triage_card
+from teams.issue_cards import Verb, owner_choices, triage_card
 
 Json = dict[str, Any]
 Change = Callable[[Session, Person, FieldReader, str, datetime], Any]
@@ -136,7 +136,9 @@ def act(face: Face, activity: Json) -> Json:
         problem = " ".join(errors.errors.values())
     try:
         card = face.read(
-            lambda session: triage_card(load(session, ref), owner_choices(session), problem=problem)
+            lambda session: triage_card(
+                issues.issue_view(session, ref), owner_choices(session), problem=problem
+            )
         )
     except DomainError as error:
         card = cards.card([cards.words(str(error), attention=True)])

@@ -37,7 +37,6 @@ from bot.views.common import (
 )
 from bot.views.common import day as show_day
 from store.records import issues as store_issues
-from store.records import people
 from store.records.enums import (
     OPEN_ISSUE_STATUSES,
     Impact,
@@ -47,7 +46,8 @@ from store.records.enums import (
     Urgency,
     Workaround,
 )
-from store.records.models import Control, Issue, OutboxMessage, Person, Service
+from store.records.issues import IssueView
+from store.records.models import Issue, OutboxMessage
 from store.records.outbox import Notice, payload_of
 
 URGENCY_ICON = {
@@ -67,35 +67,8 @@ STATUS_ICON = {
 }
 
 
-@dataclass(frozen=True)
-class IssueView:
-    """An issue with the names around it, read in one place for every builder."""
-
-    issue: Issue
-    service: Service | None
-    reporter: Person | None
-    owner: Person | None
-    controls: list[Control]
-    control_owners: dict[int, Person]
-
-    @property
-    def ref(self) -> str:
-        return self.issue.ref
-
-
 def load(session: Session, ref: str) -> IssueView:
-    issue = store_issues.get_issue(session, ref)
-    controls = store_issues.immediate_controls(session, issue)
-    owner_ids = {c.owner_id for c in controls if c.owner_id is not None}
-    named = people.by_ids(session, ids={issue.reporter_id, issue.owner_id, *owner_ids})
-    return IssueView(
-        issue=issue,
-        service=people.service_by_id(session, service_id=issue.service_id),
-        reporter=named.get(issue.reporter_id),
-        owner=named.get(issue.owner_id) if issue.owner_id else None,
-        controls=controls,
-        control_owners={pid: named[pid] for pid in owner_ids if pid in named},
-    )
+    return store_issues.issue_view(session, ref)
 
 
 # ---------------------------------------------------------------------- the report modal

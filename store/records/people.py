@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 from store.infra.errors import NotFound, ValidationError
 from store.infra.inserts import insert_if_absent
 from store.records import audit
-from store.records.actors import SLACK_PROFILE, Actor, SystemActor
+from store.records.actors import COMMAND_LINE, SLACK_PROFILE, Actor, SystemActor
 from store.records.enums import Role
 from store.records.models import Person, RoleGrant, Service, ident
 from store.records.permissions import Action, require
@@ -354,6 +354,13 @@ def roles_for_admin(
     """Someone's roles, for the admins who grant and remove them."""
     require(session, actor, Action.MANAGE_ROLES)
     return roles_of(session, person)
+
+
+def ensure_admin(session: Session, *, person: Person, now: datetime) -> None:
+    """Make someone an admin unless they are one: the first admins a setting names
+    (GOLIVE_ADMINS for Slack, TEAMS_ADMINS for Teams), applied at every start."""
+    if Role.ADMIN not in {role for role, _ in roles_of(session, person)}:
+        grant_role(session, actor=COMMAND_LINE, person=person, role=Role.ADMIN, now=now)
 
 
 TEAMS_ONLY_PREFIX = "teams-"
