@@ -4,6 +4,7 @@ for replies, and a way to wake the outbox sender when a change owes messages."""
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from html import unescape
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine
@@ -68,8 +69,5 @@ def sender_of(session: Session, activity: Json, *, face: Face) -> Person:
 
 def plain_text(html: str | None) -> str:
     """A Teams message's text without its mentions and markup."""
-    text = MENTION.sub("", html or "")
-    text = TAG.sub(" ", text)
-    for entity, char in (("&nbsp;", " "), ("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"')):
-        text = text.replace(entity, char)
-    return " ".join(text.replace("&amp;", "&").split())
+    text = TAG.sub(" ", MENTION.sub("", html or ""))
+    return " ".join(unescape(text).split())
