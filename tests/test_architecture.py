@@ -101,6 +101,15 @@ def test_the_wall_check_catches_the_teams_face_importing_the_slack_face() -> Non
         planted.unlink()
 
 
+def test_only_the_cli_wires_the_teams_face_into_the_slack_face() -> None:
+    wiring = {
+        str(path.relative_to(ROOT))
+        for path in modules("bot")
+        if any(name.split(".")[0] == "teams" for _, name in imports(path))
+    }
+    assert wiring <= {"bot/cli.py"}
+
+
 SQL = re.compile(
     r"\b(session|connection)\.(exec|execute|scalar|scalars|get)\("
     r"|(?<![.\w])(select|update|delete|insert)\("
