@@ -20,7 +20,7 @@ from store.records.enums import (
     Workaround,
 )
 from store.records.issues import IssueView
-from store.records.models import Issue, OutboxMessage
+from store.records.models import OutboxMessage
 from store.records.outbox import Notice, payload_of
 from store.records.report_form import ReportField
 from teams import cards
@@ -175,17 +175,6 @@ def headline(facts: IssueView) -> str:
     issue = facts.issue
     service = facts.service.name if facts.service else "unknown service"
     return f"{issue.ref} · {issue.category.label} · {service} · {issue.status.label}"
-
-
-def why_alert(issue: Issue) -> list[str]:
-    reasons = []
-    if issue.urgency == Urgency.URGENT:
-        reasons.append("it is urgent")
-    if issue.impact == Impact.SAFE_CARE:
-        reasons.append("it affects safe care")
-    if issue.workaround == Workaround.UNSAFE:
-        reasons.append("staff are relying on an unsafe workaround")
-    return reasons
 
 
 def source_words(source: IssueSource) -> str:
@@ -352,7 +341,7 @@ def render_triage(session: Session, message: OutboxMessage) -> Json:
 
 def render_confirmation(session: Session, message: OutboxMessage) -> Json:
     facts = store_issues.issue_view(session, message.subject or "")
-    alerted = why_alert(facts.issue)
+    alerted = store_issues.why_alert(facts.issue)
     next_steps = (
         "A team leader or registered manager will look at it in the triage channel, give it an "
         "owner and agree what happens next. You'll get a message here if you're asked to do "
@@ -370,7 +359,7 @@ def render_confirmation(session: Session, message: OutboxMessage) -> Json:
 
 def render_alert(session: Session, message: OutboxMessage) -> Json:
     facts = store_issues.issue_view(session, message.subject or "")
-    reasons = why_alert(facts.issue) or ["its urgency was raised"]
+    reasons = store_issues.why_alert(facts.issue) or ["its urgency was raised"]
     intro = (
         f"{facts.ref} needs your attention now: {' and '.join(reasons)}. "
         "Check care is safe and record an immediate control."

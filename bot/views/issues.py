@@ -190,17 +190,6 @@ def headline(view: IssueView) -> str:
     )
 
 
-def why_alert(issue: Issue) -> list[str]:
-    reasons = []
-    if issue.urgency == Urgency.URGENT:
-        reasons.append("it is urgent")
-    if issue.impact == Impact.SAFE_CARE:
-        reasons.append("it affects safe care")
-    if issue.workaround == Workaround.UNSAFE:
-        reasons.append("staff are relying on an unsafe workaround")
-    return reasons
-
-
 def detail_blocks(view: IssueView) -> list[Block]:
     """The issue's facts, every typed value escaped."""
     issue = view.issue
@@ -471,7 +460,7 @@ def render_triage(session: Session, message: OutboxMessage) -> RenderedMessage:
 def render_confirmation(session: Session, message: OutboxMessage) -> RenderedMessage:
     view = load(session, message.subject or "")
     issue = view.issue
-    alerted = why_alert(issue)
+    alerted = store_issues.why_alert(issue)
     next_steps = (
         "A team leader or registered manager will look at it in the triage channel, give it an "
         "owner and agree what happens next. You'll get a message here if you're asked to do "
@@ -495,7 +484,7 @@ def render_confirmation(session: Session, message: OutboxMessage) -> RenderedMes
 
 def render_alert(session: Session, message: OutboxMessage) -> RenderedMessage:
     view = load(session, message.subject or "")
-    reasons = why_alert(view.issue) or ["its urgency was raised"]
+    reasons = store_issues.why_alert(view.issue) or ["its urgency was raised"]
     intro = (
         f":rotating_light: *{view.ref} needs your attention now*: {' and '.join(reasons)}. "
         "Check care is safe and record an immediate control."

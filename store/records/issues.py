@@ -78,6 +78,19 @@ def needs_alert(issue: Issue) -> bool:
     )
 
 
+def why_alert(issue: Issue) -> list[str]:
+    """Why managers hear of the issue at once (``needs_alert``), in plain words for each face
+    to show: "it is urgent", "it affects safe care", ..."""
+    reasons = []
+    if issue.urgency == Urgency.URGENT:
+        reasons.append("it is urgent")
+    if issue.impact == Impact.SAFE_CARE:
+        reasons.append("it affects safe care")
+    if issue.workaround == Workaround.UNSAFE:
+        reasons.append("staff are relying on an unsafe workaround")
+    return reasons
+
+
 def parse_ref(ref: str) -> int:
     text = ref.strip().upper()
     digits = text.removeprefix(ISSUE_PREFIX).removeprefix("GL")
