@@ -10,7 +10,7 @@ from store.infra.db import session_scope
 from store.infra.schema import current_revision, head_revision
 from store.records import channels, people
 from store.records.actors import COMMAND_LINE
-from store.records.enums import ChannelPurpose, Role
+from store.records.enums import ChannelPurpose
 
 
 def check_schema(engine: Engine) -> None:
@@ -25,10 +25,7 @@ def apply_settings(engine: Engine, settings: Settings, *, now: datetime) -> None
     with session_scope(engine) as session:
         for user_id in settings.admin_ids:
             person = people.ensure_person(session, slack_user_id=user_id, name=user_id, now=now)
-            if Role.ADMIN not in {role for role, _ in people.roles_of(session, person)}:
-                people.grant_role(
-                    session, actor=COMMAND_LINE, person=person, role=Role.ADMIN, now=now
-                )
+            people.ensure_admin(session, person=person, now=now)
         for purpose, channel in (
             (ChannelPurpose.TRIAGE, settings.triage_channel),
             (ChannelPurpose.PROJECT, settings.project_channel),

@@ -38,11 +38,13 @@ from store.records.models import Service
 
 if TYPE_CHECKING:
     from schedules.jobs import Preview
+    from teams.app import WsgiApp
+    from teams.settings import TeamsSettings
 
 DEMO_FILE = "golive-demo.db"
 DEMO_DATABASE = f"sqlite:///{DEMO_FILE}"
 DEMO_EVIDENCE = "golive-demo-evidence"
-SERVING = ("serve", "socket", "scheduler")  # long-running: their INFO lines are the record
+SERVING = ("serve", "socket", "scheduler", "teams")  # long-running: their INFO lines are the record
 
 
 class CommandError(Exception):
@@ -99,7 +101,36 @@ def build_parser() -> argparse.ArgumentParser:
     socket.add_argument(
         "--no-scheduler", action="store_true", help="do not run scheduled jobs in this process"
     )
-    commands.add_parser("scheduler", help="run only the scheduled jobs (for several replicas)")
+    scheduler = commands.add_parser(
+        "scheduler", help="run only the scheduled jobs (for several replicas)"
+    )
+    scheduler.add_argument(
+        "--face",
+        choices=["slack", "teams"],
+        default="slack",
+        help="which chat face's sender delivers what the jobs owe (default slack)",
+    )
+    teams = commands.add_parser(
+        "teams", help="serve Microsoft Teams over HTTP (POST /api/messages, the Bot Framework)"
+    )
+    teams.add_argument("--port", type=int, help="port to listen on (default TEAMS_PORT, 3978)")
+    teams.add_argument(
+        "--no-scheduler",
+        action="store_true",
+        help="do not run scheduled jobs beside it (use 'golive scheduler --face teams')",
+    )
+    package = commands.add_parser(
+        "teams-package", help="build the Teams app package (a zip a Teams admin uploads)"
+    )
+    package.add_argument(
+        "--out", type=Path, default=Path("golive-teams.zip"), help="where to write the zip"
+    )
+    package.add_argument(
+        "--website", required=True, help="your organisation's https:// web address"
+    )
+    package.add_argument("--privacy", help="your privacy notice's https:// address")
+    package.add_argument("--terms", help="your terms of use's https:// address")
+    package.add_argument("--developer", default="golive", help="the publisher name Teams shows")
     job = commands.add_parser(
         "job",
         help="run one scheduled job once, now or as if at a time: it posts for real and claims "
@@ -173,12 +204,19 @@ def build_parser() -> argparse.ArgumentParser:
     person_add.add_argument("name")
     person_add.add_argument("--service", help="their home service")
     person_cmds.add_parser("list", help="list people and their roles")
+    link = person_cmds.add_parser(
+        "link-teams", help="say which Microsoft Teams user a person is (one set of roles)"
+    )
+    link.add_argument("user_id", help="their Slack user id, like U0123ABCD")
+    link.add_argument("aad_id", help="their Azure AD object id (Entra ID, 'Object ID')")
 
     role = commands.add_parser("role", help="grant or remove roles")
     role_cmds = role.add_subparsers(dest="action", required=True, metavar="ACTION")
     for verb in ("grant", "revoke"):
         each = role_cmds.add_parser(verb, help=f"{verb} a role")
-        each.add_argument("user_id", help="Slack user id, like U0123ABCD")
+        each.add_argument(
+            "user_id", help="Slack user id, like U0123ABCD, or a Teams user's Azure AD object id"
+        )
         each.add_argument("role", help=", ".join(r.value.replace("_", "-") for r in Role))
         each.add_argument("--service", help="the service the role is for")
 
@@ -310,16 +348,85 @@ def cmd_socket(settings: Settings, args: argparse.Namespace, clock: Clock) -> st
 
 
 def cmd_scheduler(settings: Settings, args: argparse.Namespace, clock: Clock) -> str:
-    settings.require("SLACK_BOT_TOKEN")
-    from bot.runner import run_scheduler_process
-
+    teams = _teams_settings() if args.face == "teams" else None
+    if teams is None:
+        settings.require("SLACK_BOT_TOKEN")
     parent = os.environ.get(PARENT_PID, "")
     if parent.isdigit():
         die_with_parent(int(parent))  # started by 'golive serve': end with it
     stop_on_sigterm()
     engine = _ready_engine(settings, clock)
-    run_scheduler_process(settings, engine=engine, clock=clock)
+    from bot.runner import run_scheduler_process
+
+    sender = None
+    if teams is not None:
+        from teams.runtime import sender_for
+
+        sender = sender_for(engine, teams, clock)
+    run_scheduler_process(settings, engine=engine, clock=clock, sender=sender)
     return "Stopped"
+
+
+def _teams_settings() -> "TeamsSettings":
+    from teams.settings import TeamsSettings, TeamsSettingsError
+
+    try:
+        teams = TeamsSettings()
+    except SettingsValidationError as error:
+        problems = "; ".join(str(e["msg"]) for e in error.errors())
+        raise CommandError(f"Invalid Teams settings ({problems})") from None
+    try:
+        teams.require()
+    except TeamsSettingsError as error:
+        raise CommandError(str(error)) from None
+    return teams
+
+
+def cmd_teams(settings: Settings, args: argparse.Namespace, clock: Clock) -> str:
+    """``golive teams``: the Teams face on gunicorn, as ``golive serve`` serves Slack's."""
+    teams = _teams_settings()
+    settings.require_shared_database()
+    from bot.processes import SchedulerProcess
+    from bot.server import serve_workers, worker_engine
+    from teams.runtime import apply_settings as apply_teams_settings
+    from teams.runtime import worker
+
+    def check() -> None:
+        engine = _ready_engine(settings, clock)
+        apply_teams_settings(engine, teams, clock=clock)
+        engine.dispose()
+
+    _in_child(check)
+    engine = make_engine(settings.database_url)
+    engine.dispose()
+
+    def load_worker() -> "WsgiApp":
+        mine = worker_engine(engine, threads=max(settings.threads, 1))
+        return worker(mine, teams, clock)
+
+    jobs = None if args.no_scheduler else SchedulerProcess(["scheduler", "--face", "teams"])
+    serve_workers(load_worker, settings, port=args.port or teams.port, scheduler=jobs)
+    return "Stopped"
+
+
+def cmd_teams_package(settings: Settings, args: argparse.Namespace, clock: Clock) -> str:
+    from teams.package import Developer, build_package
+
+    teams = _teams_settings()
+    try:
+        build_package(
+            teams,
+            args.out,
+            developer=Developer(
+                name=args.developer,
+                website=args.website,
+                privacy=args.privacy or args.website,
+                terms=args.terms or args.website,
+            ),
+        )
+    except ValueError as error:
+        raise CommandError(str(error)) from None
+    return f"Wrote {args.out}: upload it in Teams (Apps, Manage your apps, Upload an app)"
 
 
 def _local(moment: datetime | None, settings: Settings, clock: Clock) -> datetime:
@@ -552,13 +659,23 @@ def cmd_person(settings: Settings, args: argparse.Namespace, clock: Clock) -> st
                 now=clock.now(),
             )
             return f"{who.name} ({who.slack_user_id}) is set up"
+        if args.action == "link-teams":
+            who = people.link_teams_user(
+                session,
+                actor=COMMAND_LINE,
+                person=people.get_person(session, args.user_id),
+                aad_id=args.aad_id,
+                now=clock.now(),
+            )
+            return f"{who.name} is {who.teams_user_id} in Microsoft Teams"
         lines = []
         for who in people.list_people(session):
             roles = ", ".join(
                 role.label + (f" ({service.name})" if service else "")
                 for role, service in people.roles_of(session, who)
             )
-            lines.append(f"{who.slack_user_id:<12} {who.name:<28} {roles or 'staff'}")
+            teams = f" (Teams {who.teams_user_id})" if who.teams_user_id else ""
+            lines.append(f"{who.slack_user_id:<12} {who.name:<28} {roles or 'staff'}{teams}")
         return "\n".join(lines) or "No people yet"
 
 
@@ -569,7 +686,9 @@ def cmd_role(settings: Settings, args: argparse.Namespace, clock: Clock) -> str:
     except ValueError as error:
         raise CommandError(str(error)) from None
     with session_scope(engine) as session:
-        who = people.get_person(session, args.user_id)
+        who = people.find_teams_person(session, args.user_id) or people.get_person(
+            session, args.user_id
+        )
         service = _service(session, args.service)
         where = f" for {service.name}" if service else ""
         if args.action == "grant":
@@ -614,6 +733,8 @@ COMMANDS: dict[str, Callable[[Settings, argparse.Namespace, Clock], str]] = {
     "person": cmd_person,
     "role": cmd_role,
     "channel": cmd_channel,
+    "teams": cmd_teams,
+    "teams-package": cmd_teams_package,
 }
 
 

@@ -13,15 +13,12 @@ its message belongs.
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import date
-from enum import StrEnum
-from typing import Any, Generic, TypeAlias, TypeVar
+from typing import Any
 
 from store.infra.errors import ValidationError
+from store.records.fields import FieldReader, FormResult, Invalid, Parsed
 
-E = TypeVar("E", bound=StrEnum)
-T = TypeVar("T")
+__all__ = ["Form", "FormResult", "Invalid", "Parsed", "field_errors", "flatten"]
 SLACK_USER_ID = re.compile(r"[UW][A-Z0-9]{2,20}")
 """What a users_select sends: a Slack user id. Anything else is a forged or broken request,
 refused beside the field rather than stored as someone's id."""
@@ -74,70 +71,13 @@ def _texts(values: list[Any]) -> list[str]:
     return [value for value in values if isinstance(value, str)]
 
 
-@dataclass(frozen=True)
-class Parsed(Generic[T]):
-    """A form every input of which was answered well: its typed values."""
-
-    value: T
-
-
-@dataclass(frozen=True)
-class Invalid:
-    """A form to send back: ``{block_id: message}`` for ``response_action: errors``."""
-
-    errors: dict[str, str]
-
-
-FormResult: TypeAlias = Parsed[T] | Invalid
-"""What a listener's parser returns, and the listener matches on."""
-
-
-class Form:
-    """Reads typed values from a submitted view, collecting every error before raising."""
+class Form(FieldReader):
+    """Reads typed values from a submitted view, collecting every error before raising; the
+    reading and its words are the chat-neutral ``FieldReader``'s, Slack adds its user ids."""
 
     def __init__(self, view: Json) -> None:
-        self.values = flatten(view)
+        super().__init__(flatten(view))
         self.metadata = str(view.get("private_metadata") or "")
-        self.errors: dict[str, str] = {}
-
-    def text(self, block_id: str, *, label: str, required: bool = False) -> str | None:
-        raw = self.values.get(block_id)
-        value = raw.strip() if isinstance(raw, str) else ""
-        if not value:
-            if required:
-                self.errors[block_id] = f"{label} is required"
-            return None
-        return value
-
-    def choice(self, block_id: str, kind: type[E], *, label: str) -> E | None:
-        raw = self.values.get(block_id)
-        if raw is None:
-            self.errors[block_id] = f"Choose {label.lower()}"
-            return None
-        try:
-            return kind(raw)
-        except ValueError:
-            self.errors[block_id] = f"Choose {label.lower()} from the list"
-            return None
-
-    def integer(self, block_id: str, *, label: str) -> int | None:
-        raw = self.values.get(block_id)
-        if raw is None or not str(raw).strip().isdigit():
-            self.errors[block_id] = f"Choose {label.lower()}"
-            return None
-        return int(str(raw).strip())
-
-    def day(self, block_id: str, *, label: str, required: bool = False) -> date | None:
-        raw = self.values.get(block_id)
-        if not raw:
-            if required:
-                self.errors[block_id] = f"Pick {label.lower()}"
-            return None
-        try:
-            return date.fromisoformat(str(raw))
-        except ValueError:
-            self.errors[block_id] = f"{label} is not a date"
-            return None
 
     def user(self, block_id: str, *, label: str, required: bool = False) -> str | None:
         raw = self.values.get(block_id)
@@ -151,19 +91,6 @@ class Form:
             return None
         return user_id
 
-    def result(self, value: T) -> FormResult[T]:
-        """``value`` when no input has an error, else every error the form collected."""
-        if self.errors:
-            return Invalid(dict(self.errors))
-        return Parsed(value)
-
-    def invalid(self) -> Invalid:
-        """For a parser whose required answer came back ``None``: the getter that returned it
-        recorded why beside its input. A form with nothing to show is golive's fault, and
-        fails loudly rather than sending Slack an empty error list."""
-        if not self.errors:
-            raise RuntimeError("a required answer is missing but no input says why")
-        return Invalid(dict(self.errors))
 
 
 def field_errors(

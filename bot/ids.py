@@ -9,6 +9,7 @@ carry (bot/views/digests.py) included.
 from enum import StrEnum
 
 from store.records.reminders import Response
+from store.records.report_form import ReportField
 
 
 def reminder_answer(response: Response) -> str:
@@ -31,13 +32,13 @@ class Report(StrEnum):
 
     SHORTCUT = "report_golive_issue"
     MODAL = "report_issue"
-    SERVICE = "service"
-    CATEGORY = "category"
-    DESCRIPTION = "description"
-    IMPACT = "impact"
-    URGENCY = "urgency"
-    WORKAROUND = "workaround"
-    WORKAROUND_DETAIL = "workaround_detail"
+    SERVICE = ReportField.SERVICE.value
+    CATEGORY = ReportField.CATEGORY.value
+    DESCRIPTION = ReportField.DESCRIPTION.value
+    IMPACT = ReportField.IMPACT.value
+    URGENCY = ReportField.URGENCY.value
+    WORKAROUND = ReportField.WORKAROUND.value
+    WORKAROUND_DETAIL = ReportField.WORKAROUND_DETAIL.value
 
 
 class Triage(StrEnum):

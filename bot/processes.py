@@ -19,6 +19,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Sequence
 
 log = logging.getLogger("golive.processes")
 
@@ -79,7 +80,8 @@ class SchedulerProcess:
     ready, started again (after a pause) if it exits on its own, and stopped with the
     master. It reads the same settings (environment and ``.env``) as the master."""
 
-    def __init__(self) -> None:
+    def __init__(self, arguments: Sequence[str] = ("scheduler",)) -> None:
+        self._arguments = list(arguments)
         self._process: subprocess.Popen[bytes] | None = None
         self._exited_at: float | None = None
         self._stopping = False
@@ -102,7 +104,7 @@ class SchedulerProcess:
         if self._exited_at is not None and time.monotonic() - self._exited_at < RESTART_AFTER_S:
             return
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "scheduler"],
+            [sys.executable, "-m", "bot.cli", *self._arguments],
             env={**os.environ, PARENT_PID: str(os.getpid())},
         )
         log.info("started the scheduler (pid %s)", self._process.pid)

@@ -4,6 +4,8 @@ It runs an outbox sender too, so a digest goes out as soon as it is owed; the se
 replicas claim rows the same way, so none is sent twice.
 """
 
+from typing import Protocol
+
 from sqlalchemy import Engine
 
 from bot.app import make_client
@@ -13,11 +15,24 @@ from bot.views.care import use_fallback_dir
 from store.infra.clock import Clock
 
 
-def run_scheduler_process(settings: Settings, *, engine: Engine, clock: Clock) -> None:
+class Sender(Protocol):
+    """An outbox sender of either face (bot/sender.py, teams/sender.py)."""
+
+    def start(self) -> None: ...
+    def stop(self) -> None: ...
+    def nudge(self) -> None: ...
+
+
+def run_scheduler_process(
+    settings: Settings, *, engine: Engine, clock: Clock, sender: Sender | None = None
+) -> None:
+    """The jobs, with ``sender`` delivering what they owe (Slack's unless another is given:
+    ``golive scheduler --face teams`` hands it the Teams sender)."""
     from schedules.scheduler import run_scheduler_forever
 
     use_fallback_dir(settings.fallback_dir)
-    sender = OutboxSender(engine, make_client(settings), clock)
+    if sender is None:
+        sender = OutboxSender(engine, make_client(settings), clock)
     sender.start()
     try:
         run_scheduler_forever(

@@ -24,7 +24,7 @@ from bot.processes import SchedulerProcess, die_with_parent
 from bot.sender import OutboxSender
 from bot.settings import Settings
 from store.infra.clock import Clock
-from store.infra.db import make_engine, ping
+from store.infra.db import make_engine, reachable
 
 log = logging.getLogger("golive.server")
 
@@ -55,12 +55,7 @@ M_ARENA_MAX = -8  # glibc's mallopt() parameter number for the arena limit
 
 
 def database_reachable(engine: Engine) -> bool:
-    try:
-        ping(engine)
-    except Exception as error:
-        log.warning("health check: database unreachable (%s)", type(error).__name__)
-        return False
-    return True
+    return reachable(engine)
 
 
 def make_wsgi(app: App, engine: Engine) -> WsgiApp:
@@ -194,6 +189,25 @@ def serve(
         )
         return make_wsgi(app, mine)
 
+    serve_workers(
+        load_worker,
+        settings,
+        port=port,
+        scheduler=SchedulerProcess() if scheduler else None,
+    )
+
+
+def serve_workers(
+    load_worker: Callable[[], WsgiApp],
+    settings: Settings,
+    *,
+    port: int,
+    scheduler: SchedulerProcess | None,
+) -> None:
+    """Gunicorn with ``load_worker`` building each worker's app after the fork, and the
+    scheduler process beside the workers: ``golive serve`` for Slack, ``golive teams`` for
+    Teams (bot/cli.py hands it the Teams face's loader)."""
+    threads = max(settings.threads, 1)
     options: dict[str, Any] = {
         "bind": f"0.0.0.0:{port}",
         "workers": max(settings.workers, 1),
@@ -209,7 +223,7 @@ def serve(
     # Everything imported so far is shared with the workers; frozen, their collector never
     # writes to it, so the pages stay shared instead of being copied into each worker.
     gc.freeze()
-    _Gunicorn(load_worker, options, SchedulerProcess() if scheduler else None).run()
+    _Gunicorn(load_worker, options, scheduler).run()
 
 
 def _bind_worker_to_master(server: Arbiter, _worker: object) -> None:

@@ -24,9 +24,10 @@ from commands.context import (
 )
 from commands.slash import SlashContext
 from store.records import issues, people
-from store.records.enums import Impact, IssueCategory, IssueSource, Urgency, Workaround
+from store.records.enums import IssueSource
 from store.records.issues import IssueReport
 from store.records.models import Person
+from store.records.report_form import read_report
 
 Json = dict[str, Any]
 
@@ -61,40 +62,8 @@ def submission_key(view: Json) -> str:
 
 
 def parse_report(view: Json) -> FormResult[IssueReport]:
-    form = Form(view)
-    service = form.integer(Report.SERVICE, label="The service")
-    category = form.choice(Report.CATEGORY, IssueCategory, label="What kind of problem")
-    description = form.text(Report.DESCRIPTION, label="What happened", required=True)
-    impact = form.choice(Report.IMPACT, Impact, label="The impact on care")
-    urgency = form.choice(Report.URGENCY, Urgency, label="How urgent it is")
-    workaround = form.choice(Report.WORKAROUND, Workaround, label="Whether there is a workaround")
-    detail = form.text(Report.WORKAROUND_DETAIL, label="The workaround")
-    if workaround == Workaround.UNSAFE and detail is None:
-        form.errors[Report.WORKAROUND_DETAIL] = (
-            "Say what the unsafe workaround is, so a manager can put a control in place"
-        )
-    if (
-        service is None
-        or category is None
-        or description is None
-        or impact is None
-        or urgency is None
-        or workaround is None
-    ):
-        return form.invalid()
     origin = ReportOrigin.load(view.get("private_metadata"))
-    report = IssueReport(
-        service_id=service,
-        category=category,
-        description=description,
-        impact=impact,
-        urgency=urgency,
-        workaround=workaround,
-        workaround_detail=detail,
-        source=origin.source,
-        source_permalink=origin.permalink,
-    )
-    return form.result(report)
+    return read_report(Form(view), source=origin.source, permalink=origin.permalink)
 
 
 def permalink_of(client: WebClient, channel: str | None, ts: str | None) -> str | None:

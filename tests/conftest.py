@@ -15,7 +15,7 @@ from store.infra.clock import FixedClock
 from store.infra.db import make_engine
 from store.infra.schema import upgrade
 
-pytest_plugins = ["tests.slackapp"]
+pytest_plugins = ["tests.slackapp", "tests.teamsapp"]
 
 PG_URL = os.environ.get("GOLIVE_TEST_DATABASE_URL")
 BACKENDS = ["sqlite", *(["postgresql"] if PG_URL else [])]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-OURS = ("bot", "commands", "store", "schedules")
+OURS = ("bot", "commands", "store", "schedules", "teams")
 SLACK = ("slack_bolt", "slack_sdk")
 FACE_BUILDERS = (
     "bot.views",
@@ -30,6 +30,8 @@ WALLS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "store.reports": (("store.infra", "store.records", "store.reports"), SLACK),
     "schedules": (("store", "schedules"), SLACK),
     "commands": (("store", "commands", *FACE_BUILDERS), ()),
+    # The Teams face shares the store and the schedules with Slack's, never Slack's face
+    "teams": (("store", "schedules", "teams"), SLACK),
     "bot": (OURS, ()),
 }
 
@@ -91,6 +93,24 @@ def test_the_wall_check_catches_a_store_module_importing_slack(tmp_path: Path) -
         planted.unlink()
 
 
+def test_the_wall_check_catches_the_teams_face_importing_the_slack_face() -> None:
+    planted = ROOT / "teams" / "_planted_for_the_wall_test.py"
+    planted.write_text("from bot.views import common\nimport slack_sdk\nfrom store import db\n")
+    try:
+        assert len(crossings(planted)) == 2
+    finally:
+        planted.unlink()
+
+
+def test_only_the_cli_wires_the_teams_face_into_the_slack_face() -> None:
+    wiring = {
+        str(path.relative_to(ROOT))
+        for path in modules("bot")
+        if any(name.split(".")[0] == "teams" for _, name in imports(path))
+    }
+    assert wiring <= {"bot/cli.py"}
+
+
 SQL = re.compile(
     r"\b(session|connection)\.(exec|execute|scalar|scalars|get)\("
     r"|(?<![.\w])(select|update|delete|insert)\("
@@ -117,7 +137,9 @@ def offending_lines(paths: list[Path], pattern: re.Pattern[str]) -> list[str]:
 
 
 def test_sql_lives_in_the_store_only() -> None:
-    outside = [p for package in ("bot", "commands", "schedules") for p in modules(package)]
+    outside = [
+        p for package in ("bot", "commands", "schedules", "teams") for p in modules(package)
+    ]
     assert offending_lines(outside, SQL) == []
 
 

@@ -37,7 +37,6 @@ from bot.views.common import (
 )
 from bot.views.common import day as show_day
 from store.records import issues as store_issues
-from store.records import people
 from store.records.enums import (
     Impact,
     IssueCategory,
@@ -46,7 +45,8 @@ from store.records.enums import (
     Urgency,
     Workaround,
 )
-from store.records.models import Control, Issue, OutboxMessage, Person, Service
+from store.records.issues import IssueView
+from store.records.models import Issue, OutboxMessage
 from store.records.outbox import Notice, payload_of
 
 URGENCY_ICON = {
@@ -66,35 +66,8 @@ STATUS_ICON = {
 }
 
 
-@dataclass(frozen=True)
-class IssueView:
-    """An issue with the names around it, read in one place for every builder."""
-
-    issue: Issue
-    service: Service | None
-    reporter: Person | None
-    owner: Person | None
-    controls: list[Control]
-    control_owners: dict[int, Person]
-
-    @property
-    def ref(self) -> str:
-        return self.issue.ref
-
-
 def load(session: Session, ref: str) -> IssueView:
-    issue = store_issues.get_issue(session, ref)
-    controls = store_issues.immediate_controls(session, issue)
-    owner_ids = {c.owner_id for c in controls if c.owner_id is not None}
-    named = people.by_ids(session, ids={issue.reporter_id, issue.owner_id, *owner_ids})
-    return IssueView(
-        issue=issue,
-        service=people.service_by_id(session, service_id=issue.service_id),
-        reporter=named.get(issue.reporter_id),
-        owner=named.get(issue.owner_id) if issue.owner_id else None,
-        controls=controls,
-        control_owners={pid: named[pid] for pid in owner_ids if pid in named},
-    )
+    return store_issues.issue_view(session, ref)
 
 
 # ---------------------------------------------------------------------- the report modal
@@ -214,17 +187,6 @@ def headline(view: IssueView) -> str:
         f"{URGENCY_ICON[issue.urgency]} *{issue.ref}* · {safe(issue.category.label)} · "
         f"{service} · {STATUS_ICON[issue.status]} {issue.status.label}"
     )
-
-
-def why_alert(issue: Issue) -> list[str]:
-    reasons = []
-    if issue.urgency == Urgency.URGENT:
-        reasons.append("it is urgent")
-    if issue.impact == Impact.SAFE_CARE:
-        reasons.append("it affects safe care")
-    if issue.workaround == Workaround.UNSAFE:
-        reasons.append("staff are relying on an unsafe workaround")
-    return reasons
 
 
 def detail_blocks(view: IssueView) -> list[Block]:
@@ -497,7 +459,7 @@ def render_triage(session: Session, message: OutboxMessage) -> RenderedMessage:
 def render_confirmation(session: Session, message: OutboxMessage) -> RenderedMessage:
     view = load(session, message.subject or "")
     issue = view.issue
-    alerted = why_alert(issue)
+    alerted = store_issues.why_alert(issue)
     next_steps = (
         "A team leader or registered manager will look at it in the triage channel, give it an "
         "owner and agree what happens next. You'll get a message here if you're asked to do "
@@ -521,7 +483,7 @@ def render_confirmation(session: Session, message: OutboxMessage) -> RenderedMes
 
 def render_alert(session: Session, message: OutboxMessage) -> RenderedMessage:
     view = load(session, message.subject or "")
-    reasons = why_alert(view.issue) or ["its urgency was raised"]
+    reasons = store_issues.why_alert(view.issue) or ["its urgency was raised"]
     intro = (
         f":rotating_light: *{view.ref} needs your attention now*: {' and '.join(reasons)}. "
         "Check care is safe and record an immediate control."

@@ -42,3 +42,19 @@ def set_channel(
     with audit.audited(session, route, actor=actor, action="channel changed", now=now):
         route.channel_id = channel_id
     return route
+
+
+def route_to_face(
+    session: Session, *, actor: Actor, purpose: ChannelPurpose, face: str, now: datetime
+) -> bool:
+    """Have the posts for ``purpose`` owed even though no Slack channel takes them, for a
+    provider whose only chat is another face (Teams), which routes them by purpose to a
+    channel of its own. A purpose already routed is left as it is; True if this routed it."""
+    require(session, actor, Action.MANAGE_SETUP)
+    if session.get(ChannelRoute, purpose) is not None:
+        return False
+    route = ChannelRoute(purpose=purpose, channel_id=f"{face}:{purpose.value}"[:40])
+    session.add(route)
+    session.flush()
+    audit.record_created(session, route, actor=actor, now=now)
+    return True

@@ -12,7 +12,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from store.infra.errors import DomainError, NotFound, ValidationError
 from store.infra.inserts import insert_many_if_absent
-from store.records import audit, continuity, inbound, outbox, verification
+from store.records import audit, continuity, inbound, outbox, people, verification
 from store.records.actors import Actor
 from store.records.enums import (
     ChannelPurpose,
@@ -75,6 +75,19 @@ def needs_alert(issue: Issue) -> bool:
         or issue.impact == Impact.SAFE_CARE
         or issue.workaround == Workaround.UNSAFE
     )
+
+
+def why_alert(issue: Issue) -> list[str]:
+    """Why managers hear of the issue at once (``needs_alert``), in plain words for each face
+    to show: "it is urgent", "it affects safe care", ..."""
+    reasons = []
+    if issue.urgency == Urgency.URGENT:
+        reasons.append("it is urgent")
+    if issue.impact == Impact.SAFE_CARE:
+        reasons.append("it affects safe care")
+    if issue.workaround == Workaround.UNSAFE:
+        reasons.append("staff are relying on an unsafe workaround")
+    return reasons
 
 
 def parse_ref(ref: str) -> int:
@@ -475,6 +488,38 @@ def reopen(session: Session, *, actor: Actor, ref: str, reason: str, now: dateti
     verification.withdraw(session, kind=verification.ISSUE, item_id=issue.id, actor=actor, now=now)
     _change(session, issue, actor=actor, summary=f"reopened the issue: {text}", now=now)
     return issue
+
+
+@dataclass(frozen=True)
+class IssueView:
+    """An issue with the names around it (its service, reporter, owner, controls and their
+    owners), read in one place for every face's builders."""
+
+    issue: Issue
+    service: Service | None
+    reporter: Person | None
+    owner: Person | None
+    controls: list[Control]
+    control_owners: dict[int, Person]
+
+    @property
+    def ref(self) -> str:
+        return self.issue.ref
+
+
+def issue_view(session: Session, ref: str) -> IssueView:
+    issue = get_issue(session, ref)
+    controls = immediate_controls(session, issue)
+    owner_ids = {c.owner_id for c in controls if c.owner_id is not None}
+    named = people.by_ids(session, ids={issue.reporter_id, issue.owner_id, *owner_ids})
+    return IssueView(
+        issue=issue,
+        service=people.service_by_id(session, service_id=issue.service_id),
+        reporter=named.get(issue.reporter_id),
+        owner=named.get(issue.owner_id) if issue.owner_id else None,
+        controls=controls,
+        control_owners={pid: named[pid] for pid in owner_ids if pid in named},
+    )
 
 
 def immediate_controls(session: Session, issue: Issue) -> list[Control]:

@@ -106,6 +106,8 @@ class Person(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     slack_user_id: str = Field(max_length=40, unique=True)
+    # Their Azure AD object id in Microsoft Teams, where the provider uses Teams too.
+    teams_user_id: str | None = Field(default=None, max_length=40, unique=True, index=True)
     name: str = Field(max_length=120)
     service_id: int | None = Field(default=None, foreign_key="service.id")
     created_at: datetime = _when()
@@ -451,6 +453,28 @@ class OutboxMessage(SQLModel, table=True):
     message_ts: str | None = Field(default=None, max_length=40)
 
 
+class FaceDelivery(SQLModel, table=True):
+    """One outbox row as delivered by a chat face other than Slack (the Teams face): the
+    outbox row says what is owed and to whom; this says whether that face has delivered it,
+    where its message is, and when to try again. Each face keeps its own, so two faces
+    running against one database deliver each row once each."""
+
+    __tablename__ = "face_delivery"
+
+    __table_args__ = (UniqueConstraint("face", "outbox_id", name="uq_face_delivery"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    face: str = Field(max_length=20)
+    outbox_id: int = Field(foreign_key="outbox.id")
+    status: str = Field(default="pending", max_length=20)
+    attempts: int = 0
+    next_attempt_at: datetime = _when(index=True)
+    last_error: str | None = Field(default=None, sa_type=Text)
+    conversation: str | None = Field(default=None, max_length=300)
+    message_id: str | None = Field(default=None, max_length=300)
+    sent_at: datetime | None = _when(nullable=True)
+
+
 class InboundKey(SQLModel, table=True):
     """A request already taken in (event id, view submission, trigger id), so retries and
     double clicks are answered from here rather than recorded twice."""
@@ -470,6 +494,7 @@ __all__ = [
     "ControlUpdate",
     "Counter",
     "Decision",
+    "FaceDelivery",
     "InboundKey",
     "Issue",
     "OutboxMessage",

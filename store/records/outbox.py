@@ -16,7 +16,7 @@ from sqlalchemy import CursorResult, update
 from sqlmodel import Session, col, func, select
 
 from store.infra.inserts import insert_if_absent, insert_many_if_absent, present_keys
-from store.records.models import OutboxMessage
+from store.records.models import FaceDelivery, OutboxMessage
 
 
 class Method(StrEnum):
@@ -147,7 +147,7 @@ def mark_sent(
 
 def defer(
     session: Session,
-    message: OutboxMessage,
+    message: OutboxMessage | FaceDelivery,
     *,
     error: str,
     retry_in: timedelta,
@@ -155,7 +155,8 @@ def defer(
     max_attempts: int,
     count_attempt: bool = True,
 ) -> None:
-    """Try again later; give up (status dead, kept for a human to see) after max attempts."""
+    """Try again later; give up (status dead, kept for a human to see) after max attempts.
+    A face's own delivery of a row (store/records/deliveries.py) is retried the same way."""
     if count_attempt:
         message.attempts += 1
     message.last_error = error[:2000]

@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 from store.infra.errors import NotFound, ValidationError
 from store.infra.inserts import insert_if_absent
 from store.records import audit
-from store.records.actors import SLACK_PROFILE, Actor
+from store.records.actors import COMMAND_LINE, SLACK_PROFILE, Actor, SystemActor
 from store.records.enums import Role
 from store.records.models import Person, RoleGrant, Service, ident
 from store.records.permissions import Action, require
@@ -363,3 +363,90 @@ def roles_for_admin(
     """Someone's roles, for the admins who grant and remove them."""
     require(session, actor, Action.MANAGE_ROLES)
     return roles_of(session, person)
+
+
+def ensure_admin(session: Session, *, person: Person, now: datetime) -> None:
+    """Make someone an admin unless they are one: the first admins a setting names
+    (GOLIVE_ADMINS for Slack, TEAMS_ADMINS for Teams), applied at every start."""
+    if Role.ADMIN not in {role for role, _ in roles_of(session, person)}:
+        grant_role(session, actor=COMMAND_LINE, person=person, role=Role.ADMIN, now=now)
+
+
+TEAMS_ONLY_PREFIX = "teams-"
+"""The stand-in for the Slack user id of someone golive knows only from Microsoft Teams: the
+store names a person's messages by that id, and no Slack user id can start this way."""
+
+
+TEAMS_PLACEHOLDER_NAME = "Teams user"
+"""The name of someone golive knows only by their Azure AD id (an admin from TEAMS_ADMINS),
+until they first talk to golive and Teams gives their name."""
+TEAMS_PROFILE = SystemActor("golive, from the Teams profile")
+
+
+def _aad_id(text: str) -> str:
+    """An Azure AD object id (a GUID), lower-cased; anything else is refused by name."""
+    value = text.strip().lower()
+    parts = value.split("-")
+    if [len(part) for part in parts] != [8, 4, 4, 4, 12] or not all(
+        c in "0123456789abcdef" for part in parts for c in part
+    ):
+        raise ValidationError(
+            f"'{text.strip()}' is not an Azure AD object id (a GUID like "
+            "0f3c2a9e-1b2c-4d5e-8f90-123456789abc, shown as Object ID in Entra ID)",
+            field="teams_user",
+        )
+    return value
+
+
+def find_teams_person(session: Session, aad_id: str) -> Person | None:
+    return session.exec(select(Person).where(Person.teams_user_id == aad_id.lower())).first()
+
+
+def ensure_teams_person(session: Session, *, aad_id: str, name: str, now: datetime) -> Person:
+    """The person behind a Teams user, created on first contact (as staff, no roles) when no
+    one is linked to that Azure AD id yet; an admin links them to their Slack self with
+    ``link_teams_user``."""
+    aad = _aad_id(aad_id)
+    name = " ".join((name or "").split())[:120]
+    existing = find_teams_person(session, aad)
+    if existing is not None:
+        if existing.name == TEAMS_PLACEHOLDER_NAME and name:
+            with audit.audited(session, existing, actor=TEAMS_PROFILE, action="name", now=now):
+                existing.name = name
+        return existing
+    stand_in = TEAMS_ONLY_PREFIX + aad.replace("-", "")
+    insert_if_absent(
+        session,
+        Person,
+        {
+            "slack_user_id": stand_in,
+            "teams_user_id": aad,
+            "name": name or TEAMS_PLACEHOLDER_NAME,
+            "created_at": now,
+        },
+    )
+    person = find_teams_person(session, aad)
+    assert person is not None
+    return person
+
+
+def link_teams_user(
+    session: Session, *, actor: Actor, person: Person, aad_id: str, now: datetime
+) -> Person:
+    """Say that a Teams user is this person, so both faces act as one person with one set of
+    roles. If golive met that Teams user before the link (a stand-in person of their own),
+    the Teams id moves here; what the stand-in did stays on the record under its name."""
+    require(session, actor, Action.MANAGE_ROLES)
+    aad = _aad_id(aad_id)
+    other = find_teams_person(session, aad)
+    if other is not None and other.id != person.id:
+        if not other.slack_user_id.startswith(TEAMS_ONLY_PREFIX):
+            raise ValidationError(
+                f"That Teams user is already {other.name}; unlink them first", field="teams_user"
+            )
+        with audit.audited(session, other, actor=actor, action="Teams user moved", now=now):
+            other.teams_user_id = None
+        session.flush()
+    with audit.audited(session, person, actor=actor, action="Teams user linked", now=now):
+        person.teams_user_id = aad
+    return person
