@@ -604,13 +604,15 @@ def cmd_export(settings: Settings, args: argparse.Namespace, clock: Clock) -> st
 
 
 def cmd_commissioner(settings: Settings, args: argparse.Namespace, clock: Clock) -> str:
+    from bot.plain import plain_text
     from bot.views.digests import commissioner
     from schedules.commissioner import csv_for_month, summary_for_month
 
     engine = _ready_engine(settings, clock)
     try:
         now = clock.now()
-        text = commissioner(summary_for_month(engine, settings, args.month, now=now)).as_text()
+        rendered = commissioner(summary_for_month(engine, settings, args.month, now=now))
+        text = plain_text(rendered.blocks, settings.zone)
         if args.csv is not None:
             args.csv.write_text(
                 csv_for_month(engine, settings, args.month, now=now), encoding="utf-8-sig"

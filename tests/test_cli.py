@@ -429,6 +429,7 @@ def test_demo_pdf_agrees_with_the_workbook_the_digest_and_the_commissioner_summa
     assert main(["commissioner", "--month", "2026-10"], clock=clock) == 0
     october = capsys.readouterr().out
     in_october = [r for r in rows if r[header.index("Reported")] < datetime(2026, 11, 1)]
-    assert f"Issues reported: {len(in_october)}*" in october
+    assert f"Issues reported: {len(in_october)} · resolved in the month" in october
+    assert "*" not in october, "the terminal shows plain text, not Slack's markup"
     assert main(["commissioner", "--month", "2026-11"], clock=clock) == 2
     assert "November 2026 has not ended yet" in capsys.readouterr().err
