@@ -81,8 +81,10 @@ class Origin:
 
 
 def _message_of(body: Json) -> tuple[str | None, str | None]:
+    """The message to redraw after an update. An ephemeral one (the private reply to
+    ``/golive risk``) has no ``ts`` chat.update can find, so it is answered in words instead."""
     container = body.get("container") or {}
-    if container.get("type") != "message":
+    if container.get("type") != "message" or container.get("is_ephemeral"):
         return None, None
     return container.get("channel_id"), container.get("message_ts")
 

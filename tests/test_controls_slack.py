@@ -267,6 +267,24 @@ def test_a_message_slack_cannot_redraw_does_not_undo_or_hide_the_update(slack: S
     assert slack.fake.calls("response_url") == []
 
 
+def test_owner_completes_a_control_from_the_private_risk_reply(slack: SlackApp) -> None:
+    """``/golive risk R-…`` answers privately; Slack cannot chat.update such a message, so a
+    click there is answered in words and nothing asks Slack for a message it cannot find."""
+    new_risk(slack)
+    manager = slack.world.manager.slack_user_id
+    private = {"type": "message", "user": "UBOT", "text": "", "ts": "1700000000.000950"}
+    container = {
+        "type": "message",
+        "message_ts": private["ts"],
+        "channel_id": "C0TRIAGE",
+        "is_ephemeral": True,
+    }
+    slack.action(ControlIds.COMPLETE, "1", user=manager, message=private, container=container)
+    assert control(slack).status == ControlStatus.COMPLETE
+    assert slack.fake.calls("chat.update") == []
+    assert "C-1" in private_text(slack)
+
+
 def test_manager_adds_a_control_with_the_command_the_help_lists(slack: SlackApp) -> None:
     ref = new_risk(slack, controls=(), service=slack.world.oakwood)
     manager = slack.world.manager.slack_user_id
