@@ -53,11 +53,21 @@ JOBS: dict[Job, tuple[JobFunction, str]] = {
 }
 
 
+OWED_BY_ESCALATION = {"handover": "handover summaries", "commissioner": "commissioner summaries"}
+"""What ``golive jobs`` lists beside the jobs but the escalation run owes when due."""
+
+
 def job_named(name: str) -> Job:
     try:
         return Job(name.strip().lower().replace("-", "_"))
     except ValueError:
         known = ", ".join(job.value for job in Job)
+        owed = name.strip().lower()
+        if owed in OWED_BY_ESCALATION:
+            raise ValueError(
+                f"The {OWED_BY_ESCALATION[owed]} are owed by the escalation run, which posts "
+                f"any that are due: run the job 'escalation' (with --at the time they are due)"
+            ) from None
         raise ValueError(f"There is no job '{name}'. Jobs: {known}") from None
 
 

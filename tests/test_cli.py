@@ -255,6 +255,14 @@ def test_unknown_job_lists_the_jobs(workdir, capsys, monkeypatch):
     assert code == 2 and "daily_digest" in err and "Traceback" not in err
 
 
+@pytest.mark.parametrize("listed", ["handover", "commissioner"])
+def test_a_summary_jobs_lists_says_which_job_posts_it(workdir, capsys, monkeypatch, listed):
+    run(capsys, "demo")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{workdir / 'golive-demo.db'}")
+    code, _, err = run(capsys, "job", listed, "--preview")
+    assert code == 2 and "owed by the escalation run" in err and "'escalation'" in err
+
+
 @pytest.mark.parametrize(
     ("fmt", "suffixes"),
     [
