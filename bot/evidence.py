@@ -207,11 +207,7 @@ def gather(
 
 
 def render(pack: EvidencePack) -> str:
-    return (
-        environment()
-        .get_template("evidence_pack.html.j2")
-        .render(pack=pack)
-    )
+    return environment().get_template("evidence_pack.html.j2").render(pack=pack)
 
 
 def evidence_pack_html(

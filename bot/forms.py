@@ -92,7 +92,6 @@ class Form(FieldReader):
         return user_id
 
 
-
 def field_errors(
     error: ValidationError, view: Json, *, fields: Mapping[str, str] | None = None
 ) -> dict[str, str] | None:

@@ -137,9 +137,7 @@ def offending_lines(paths: list[Path], pattern: re.Pattern[str]) -> list[str]:
 
 
 def test_sql_lives_in_the_store_only() -> None:
-    outside = [
-        p for package in ("bot", "commands", "schedules", "teams") for p in modules(package)
-    ]
+    outside = [p for package in ("bot", "commands", "schedules", "teams") for p in modules(package)]
     assert offending_lines(outside, SQL) == []
 
 

@@ -45,7 +45,6 @@ Row = dict[str, Any]
 TEXT, LONG, DATE, TIME, NUMBER, BAND = "text", "long", "date", "time", "number", "band"
 
 
-
 @dataclass(frozen=True)
 class Column:
     name: str
