@@ -64,6 +64,7 @@ from store.records.models import (
     Service,
 )
 from store.records.reminders import Response
+from store.records.report_form import ReportField
 from store.records.scoring import band_for
 from store.records.waves import WaveStatus
 from store.reports import exports
@@ -142,8 +143,10 @@ def choice_fields() -> dict[Field, type[Labelled]]:
     is its bot/ids class with the block id: block ids repeat across classes, as values do
     across enums ("category" is both a report's and a risk's)."""
     fields: dict[Field, type[Labelled]] = {}
-    for info in pkgutil.iter_modules(commands.__path__):
-        module = importlib.import_module(f"commands.{info.name}")
+    names = [f"commands.{info.name}" for info in pkgutil.iter_modules(commands.__path__)]
+    # the report form is read once for both faces, by its chat-neutral field names
+    for name in [*names, "store.records.report_form"]:
+        module = importlib.import_module(name)
         for node in ast.walk(ast.parse(inspect.getsource(module))):
             if (
                 isinstance(node, ast.Call)
@@ -151,8 +154,10 @@ def choice_fields() -> dict[Field, type[Labelled]]:
                 and node.func.attr == "choice"
                 and len(node.args) == 2
             ):
-                block_id, enum = (_resolve(arg, vars(module)) for arg in node.args)
-                assert fields.setdefault((type(block_id), block_id.value), enum) is enum
+                known = {**vars(module), "F": ReportField}  # report_form names it F
+                block_id, enum = (_resolve(arg, known) for arg in node.args)
+                kind = Report if isinstance(block_id, ReportField) else type(block_id)
+                assert fields.setdefault((kind, block_id.value), enum) is enum
     return fields
 
 
