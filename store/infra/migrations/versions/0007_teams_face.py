@@ -43,6 +43,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_face_delivery_next_attempt_at", table_name="face_delivery")
     op.drop_table("face_delivery")
-    with op.batch_alter_table("person", schema=None) as batch_op:
-        batch_op.drop_index("ix_person_teams_user_id")
+    # In place, never by copying the table: on SQLite a copy drops ``person``, which every
+    # record points at, and foreign keys refuse that while any record exists.
+    op.drop_index("ix_person_teams_user_id", table_name="person")
+    with op.batch_alter_table("person", schema=None, recreate="never") as batch_op:
         batch_op.drop_column("teams_user_id")
