@@ -14,10 +14,11 @@ from typing import Any
 
 from store.infra.db import reachable
 from store.infra.errors import DomainError
-from teams import cards, queries, reporting, triage
+from teams import cards, reporting
 from teams.auth import ActivityAuth, Unauthorized
-from teams.face import Face, plain_text
+from teams.face import Action, Dialog, Face, plain_text
 from teams.help import help_message
+from teams.routes import ACTIONS, COMMANDS, DIALOGS
 
 log = logging.getLogger("golive.teams")
 
@@ -32,11 +33,11 @@ WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 Answer = tuple[int, Json | None]
 
 INVOKES: dict[str, Callable[[Face, Json], Json]] = {
-    "task/fetch": lambda face, activity: reporting.open_dialog(face, activity),
-    "task/submit": reporting.submit,
+    "task/fetch": lambda face, activity: _dialog(activity).open(face, activity),
+    "task/submit": lambda face, activity: _dialog(activity).submit(face, activity),
     "composeExtension/fetchTask": reporting.open_from_message,
     "composeExtension/submitAction": reporting.submit_from_message,
-    "adaptiveCard/action": triage.act,
+    "adaptiveCard/action": lambda face, activity: _action(activity)(face, activity),
 }
 STATUS = {200: "200 OK", 400: "400 Bad Request", 401: "401 Unauthorized", 404: "404 Not Found"}
 
@@ -93,18 +94,33 @@ def _refused(invoke: str, words: str) -> Json:
     return reporting.refusal(words)
 
 
+def _dialog(activity: Json) -> Dialog:
+    """The dialog a ``task/fetch`` or ``task/submit`` names; the report form when it names
+    none, as the first Teams cards did."""
+    data = (activity.get("value") or {}).get("data")
+    name = str(data.get("golive") or "") if isinstance(data, dict) else ""
+    return DIALOGS.get(name) or DIALOGS[reporting.REPORT]
+
+
+def _action(activity: Json) -> Action:
+    action = (activity.get("value") or {}).get("action") or {}
+    return ACTIONS.get(str(action.get("verb") or ""), _unknown_action)
+
+
+def _unknown_action(face: Face, activity: Json) -> Json:
+    return cards.refreshed(cards.card([cards.words("golive does not know that action.")]))
+
+
 def _on_message(face: Face, activity: Json) -> None:
     words = plain_text(activity.get("text"))
-    first, _, rest = words.lower().partition(" ")
+    first, _, rest = words.partition(" ")
+    command = COMMANDS.get(first.lower()) if first else COMMANDS["report"]
     try:
-        if first in ("report", ""):
-            answer = reporting.report_prompt()
-        elif first == "mine":
-            answer = queries.mine(face, activity)
-        elif first == "issue":
-            answer = queries.issue(face, activity, rest.strip())
-        else:
-            answer = help_message(words)
+        answer = (
+            command.handler(face, activity, rest.strip())
+            if command
+            else help_message(words, COMMANDS)
+        )
     except DomainError as refusal:
         answer = cards.message(str(refusal), cards.card([cards.words(str(refusal))]))
     face.reply(activity, answer)

@@ -50,6 +50,29 @@ class Face:
         )
 
 
+@dataclass(frozen=True)
+class Command:
+    """A word typed to the bot. The handler gets what follows the word; ``usage`` and
+    ``summary`` are what help lists, in the words of Slack's ``/golive help``."""
+
+    handler: Callable[[Face, Json, str], Json]
+    usage: str
+    summary: str
+
+
+@dataclass(frozen=True)
+class Dialog:
+    """A dialog: ``task/fetch`` opens it and ``task/submit`` submits it, each carrying the
+    dialog's name as the ``golive`` value of its data."""
+
+    open: Callable[[Face, Json], Json]
+    submit: Callable[[Face, Json], Json]
+
+
+Action = Callable[[Face, Json], Json]
+"""A card's Universal Action (``adaptiveCard/action``): answers with the card to show."""
+
+
 def sender_of(session: Session, activity: Json, *, face: Face) -> Person:
     """The golive person behind the Teams user who sent the activity (their Azure AD id),
     created on first contact as Slack creates its users."""

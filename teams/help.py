@@ -1,27 +1,28 @@
-"""What golive answers in Teams to words it does not act on yet: what it does understand."""
+"""What golive answers in Teams to ``help`` and to words it does not know: every command it
+understands, listed from the commands themselves so the list is never out of date."""
 
 from typing import Any
 
 from teams import cards
+from teams.face import Command
 from teams.issue_cards import REPORT, REPORT_TITLE
 
 Json = dict[str, Any]
 
 
-def help_message(words: str) -> Json:
+def help_message(words: str, commands: dict[str, Command]) -> Json:
     opening = (
         "Here is what you can ask golive in Teams."
-        if words.lower() in ("help", "?")
-        else f"golive does not know “{words[:80]}” in Teams yet."
+        if words.lower() in ("help", "?", "")
+        else f"golive does not know “{words[:80]}”. Here is what it does know."
     )
+    lines = "\n\n".join(f"**{command.usage}**: {command.summary}" for command in commands.values())
     body = [
         cards.words(opening),
         cards.words(
-            "**report**: report a go-live problem (or use *Report go-live issue* on any "
-            "message)\n\n**mine**: your open issues and controls\n\n**issue GL-0042**: one "
-            "issue, with its triage actions if you may triage it\n\n**help**: show this "
-            "list\n\nTriage happens on the cards golive posts in the triage channel; the "
-            "other commands of golive's Slack help are not in Teams yet."
+            f"{lines}\n\n**help**: show this list\n\nYou can also report from any message: "
+            "its *...* menu, *Report go-live issue*. Triage happens on the cards golive posts "
+            "in the triage channel."
         ),
     ]
     return cards.message(

@@ -10,7 +10,7 @@ from store.records import controls, issues
 from store.records.models import Issue, Person
 from store.records.permissions import Action, allowed
 from teams import cards
-from teams.face import Face, sender_of
+from teams.face import Command, Face, sender_of
 from teams.issue_cards import detail_blocks, owner_choices, triage_card
 
 Json = dict[str, Any]
@@ -81,3 +81,11 @@ def issue(face: Face, activity: Json, ref: str) -> Json:
         return cards.message(f"{facts.ref}: {facts.issue.description[:200]}", content)
 
     return face.run(read)
+
+
+COMMANDS = {
+    "mine": Command(
+        lambda face, activity, rest: mine(face, activity), "mine", "your open issues and controls"
+    ),
+    "issue": Command(issue, "issue GL-0042", "one issue, with its actions"),
+}

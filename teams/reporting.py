@@ -12,7 +12,7 @@ from store.records.enums import IssueSource
 from store.records.fields import FieldReader, Invalid
 from store.records.report_form import ReportField, read_report
 from teams import cards
-from teams.face import Face, plain_text, sender_of
+from teams.face import Command, Dialog, Face, plain_text, sender_of
 from teams.issue_cards import REPORT, REPORT_TITLE, report_card, welcome_card
 
 Json = dict[str, Any]
@@ -123,3 +123,13 @@ def submit_from_message(face: Face, activity: Json) -> Json:
 def refusal(words: str) -> Json:
     """A dialog showing why golive could not go on, in the words the store gave."""
     return cards.dialog(REPORT_TITLE, cards.card([cards.words(words, attention=True)]))
+
+
+def _prompt(face: Face, activity: Json, rest: str) -> Json:
+    return report_prompt()
+
+
+COMMANDS = {
+    "report": Command(_prompt, "report", "report a go-live problem (opens a short form)"),
+}
+DIALOGS = {REPORT: Dialog(lambda face, activity: open_dialog(face, activity), submit)}

@@ -15,7 +15,7 @@ from store.records.enums import Urgency
 from store.records.fields import FieldReader, FormErrors
 from store.records.models import Person
 from teams import cards
-from teams.face import Face, sender_of
+from teams.face import Action, Face, sender_of
 from teams.issue_cards import Verb, owner_choices, triage_card
 
 Json = dict[str, Any]
@@ -143,3 +143,6 @@ def act(face: Face, activity: Json) -> Json:
     except DomainError as error:
         card = cards.card([cards.words(str(error), attention=True)])
     return cards.refreshed(card)
+
+
+ACTIONS: dict[str, Action] = {verb: act for verb in CHANGES}

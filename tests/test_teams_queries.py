@@ -32,6 +32,6 @@ def test_a_team_leader_gets_the_triage_actions_with_issue_and_staff_do_not(
 
 
 def test_words_golive_does_not_know_get_the_list_of_what_it_does(teams: TeamsApp) -> None:
-    answer = said(teams, "risks", teams.world.staff)
-    assert "does not know “risks” in Teams yet" in answer["text"]
-    assert "**mine**" in str(answer)
+    answer = said(teams, "weather tomorrow", teams.world.staff)
+    assert "does not know “weather tomorrow”" in answer["text"]
+    assert "**mine**" in str(answer) and "**issue GL-0042**" in str(answer)
