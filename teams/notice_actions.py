@@ -1,0 +1,94 @@
+"""The buttons on the notice cards (digests, reviews, escalations, handovers): *Show GL-0042*
+answers with the issue's card in place (with its triage actions for someone allowed to triage
+it, as ``issue GL-0042`` does), *Show R-001* with the risk's card for someone who may read the
+register; *Back* draws the notice the button was on again, from its row's frozen facts."""
+
+from sqlmodel import Session
+
+from store.infra.errors import DomainError, NotFound
+from store.records import issues, outbox, risks
+from store.records.models import Person
+from store.records.permissions import Action as Permission
+from store.records.permissions import allowed
+from teams import cards
+from teams.face import Action, Face, sender_of
+from teams.issue_cards import detail_blocks, owner_choices, triage_card
+from teams.notices import RENDERERS
+from teams.risk_cards import risk_blocks
+from teams.wording import Json, Verb
+
+
+def _data(activity: Json) -> Json:
+    action = (activity.get("value") or {}).get("action") or {}
+    data = action.get("data")
+    return data if isinstance(data, dict) else {}
+
+
+def _row(data: Json) -> str | None:
+    row = data.get("row")
+    return row if isinstance(row, str) and row else None
+
+
+def _back(row: str | None) -> list[Json]:
+    return [] if row is None else [cards.execute("Back", Verb.BACK, {"row": row})]
+
+
+def _issue_card(session: Session, viewer: Person, ref: str, row: str | None) -> Json:
+    facts = issues.issue_view(session, ref)
+    if allowed(session, viewer, Permission.TRIAGE_ISSUE, service_id=facts.issue.service_id):
+        card = triage_card(facts, owner_choices(session))
+        card["actions"] = [*card.get("actions", []), *_back(row)]
+        return card
+    return cards.card(detail_blocks(facts), _back(row))
+
+
+def _risk_card(session: Session, viewer: Person, ref: str, row: str | None, face: Face) -> Json:
+    risks.require_reader(session, actor=viewer)
+    risk = risks.get_risk(session, ref)
+    today = face.clock.now().astimezone(face.settings.zone).date()
+    return cards.card(risk_blocks(session, risk, today=today), _back(row))
+
+
+def show(face: Face, activity: Json) -> Json:
+    """The issue or risk a notice names, as it is now, in place of the notice."""
+    data = _data(activity)
+    ref = str(data.get("ref") or "").strip().upper()
+    row = _row(data)
+
+    def read(session: Session) -> Json:
+        viewer = sender_of(session, activity, face=face)
+        if ref.startswith("GL-"):
+            return _issue_card(session, viewer, ref, row)
+        if ref.startswith("R-"):
+            return _risk_card(session, viewer, ref, row, face)
+        raise NotFound(f"golive cannot show '{ref}' here")
+
+    try:
+        return cards.refreshed(face.run(read))
+    except DomainError as error:
+        return cards.refreshed(cards.card([cards.words(str(error), attention=True)], _back(row)))
+
+
+def back(face: Face, activity: Json) -> Json:
+    """The notice again, as its row says it."""
+    row = _row(_data(activity))
+
+    def read(session: Session) -> Json:
+        if row is None:
+            raise NotFound("golive does not know which message to go back to")
+        message = outbox.by_key(session, row)
+        render = None if message is None else RENDERERS.get(message.notice)
+        if message is None or render is None:
+            raise NotFound("golive cannot show that message in Teams")
+        content = (render(session, message).get("attachments") or [{}])[0].get("content")
+        if not isinstance(content, dict):
+            raise NotFound("golive cannot show that message in Teams")
+        return content
+
+    try:
+        return cards.refreshed(face.read(read))
+    except DomainError as error:
+        return cards.refreshed(cards.card([cards.words(str(error), attention=True)]))
+
+
+ACTIONS: dict[str, Action] = {Verb.SHOW: show, Verb.BACK: back}
