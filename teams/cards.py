@@ -184,7 +184,8 @@ MESSAGE_BYTES = 26_000
 def fitted(activity: Json, limit: int = MESSAGE_BYTES) -> Json:
     """``activity`` within Teams' message limit: a card too long loses its last blocks, and
     says how many parts are not shown, rather than being refused whole."""
-    content = next(iter(activity.get("attachments") or []), {}).get("content")
+    attachments: list[Json] = activity.get("attachments") or []
+    content = attachments[0].get("content") if attachments else None
     if not isinstance(content, dict) or _size(activity) <= limit:
         return activity
     body: list[Json] = list(content.get("body") or [])

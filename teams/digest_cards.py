@@ -20,6 +20,7 @@ from store.records.outbox import payload_of
 from store.records.reminders import ItemKind
 from teams import cards
 from teams.wording import (
+    KIND_LABELS,
     Json,
     buttons,
     clip,
@@ -35,11 +36,6 @@ from teams.wording import (
 )
 
 BANDS = (Band.EXTREME, Band.HIGH, Band.MODERATE, Band.LOW)
-KIND_LABELS = {
-    ItemKind.CONTROL: "Control",
-    ItemKind.CORRECTION: "Correction action",
-    ItemKind.REVIEW: "Risk review",
-}
 Words = Callable[[JSON, str | None], Json]
 
 
@@ -53,7 +49,7 @@ def period_text(job: str, value: str) -> str:
     return local_day.strftime("%a %d %b %Y")
 
 
-def _refs(shown: JSON, limit: int) -> str:
+def _refs(shown: JSON) -> str:
     refs = ", ".join(str(item["ref"]) for item in shown["lines"])
     extra = shown["total"] - len(shown["lines"])
     return refs + (f" and {extra} more" if extra > 0 else "")
@@ -211,9 +207,7 @@ def issue_digest(payload: JSON, row: str | None) -> Json:
     )
     closed = facts["closed"]
     body.append(
-        title(
-            f"Closed: {closed['total']}" + (f" ({_refs(closed, limit)})" if closed["total"] else "")
-        )
+        title(f"Closed: {closed['total']}" + (f" ({_refs(closed)})" if closed["total"] else ""))
     )
     for key, heading, warn in (
         ("closed_without_evidence", "Closed without evidence", True),
@@ -320,7 +314,7 @@ def _register(register: JSON, limit: int, row: str | None) -> list[Json]:
     if reviews["total"]:
         body.append(
             cards.words(
-                f"Risk reviews overdue: {reviews['total']} ({_refs(reviews, limit)})",
+                f"Risk reviews overdue: {reviews['total']} ({_refs(reviews)})",
                 attention=True,
             )
         )
@@ -516,7 +510,7 @@ def register_review(payload: JSON, row: str | None) -> Json:
             if issues[key]["total"]:
                 body.append(
                     cards.words(
-                        f"{heading}: {_refs(issues[key], limit)}",
+                        f"{heading}: {_refs(issues[key])}",
                         attention=key == "closed_without_evidence",
                     )
                 )

@@ -15,13 +15,7 @@ from teams.face import Action, Face, sender_of
 from teams.issue_cards import detail_blocks, owner_choices, triage_card
 from teams.notices import RENDERERS
 from teams.risk_cards import risk_blocks
-from teams.wording import Json, Verb
-
-
-def _data(activity: Json) -> Json:
-    action = (activity.get("value") or {}).get("action") or {}
-    data = action.get("data")
-    return data if isinstance(data, dict) else {}
+from teams.wording import Json, Verb, action_data
 
 
 def _row(data: Json) -> str | None:
@@ -51,7 +45,7 @@ def _risk_card(session: Session, viewer: Person, ref: str, row: str | None, face
 
 def show(face: Face, activity: Json) -> Json:
     """The issue or risk a notice names, as it is now, in place of the notice."""
-    data = _data(activity)
+    data = action_data(activity)
     ref = str(data.get("ref") or "").strip().upper()
     row = _row(data)
 
@@ -71,7 +65,7 @@ def show(face: Face, activity: Json) -> Json:
 
 def back(face: Face, activity: Json) -> Json:
     """The notice again, as its row says it."""
-    row = _row(_data(activity))
+    row = _row(action_data(activity))
 
     def read(session: Session) -> Json:
         if row is None:

@@ -22,13 +22,8 @@ from store.records.outbox import payload_of
 from store.records.reminders import RESPONSES_FOR, ItemKind, Response
 from teams import cards
 from teams.face import Action, Face, sender_of
-from teams.wording import Json, Verb, clip, day, line, plural
+from teams.wording import KIND_LABELS, Json, Verb, action_data, clip, day, line, plural
 
-KIND_LABELS = {
-    ItemKind.CONTROL: "Control",
-    ItemKind.CORRECTION: "Correction action",
-    ItemKind.REVIEW: "Risk review",
-}
 LABELS: dict[Response, str] = {
     Response.ACKNOWLEDGED: "Acknowledge",
     Response.COMPLETED: "Complete",
@@ -177,16 +172,10 @@ def render_reminder(session: Session, message: OutboxMessage) -> Json:
     return reminder_card(session, message)
 
 
-def _data(activity: Json) -> Json:
-    action = (activity.get("value") or {}).get("action") or {}
-    data = action.get("data")
-    return data if isinstance(data, dict) else {}
-
-
 def answer(face: Face, activity: Json) -> Json:
     """Record the clicked answer, once, and show the reminder as it now stands; a refusal (not
     theirs any more, a date missing) goes on top and nothing is recorded."""
-    data = _data(activity)
+    data = action_data(activity)
     key = str(data.get("row") or "")
     value = str(data.get("value") or "")
     now = face.clock.now()

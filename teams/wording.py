@@ -10,11 +10,18 @@ counts are ``TextBlock``s.
 from datetime import date, datetime
 from typing import Any
 
+from store.records.reminders import ItemKind
 from teams import cards
 
 Json = dict[str, Any]
 Run = str | tuple[str, str]
 """A piece of a line: plain text, or (style, text) where style is "bold" or "warn"."""
+KIND_LABELS = {
+    ItemKind.CONTROL: "Control",
+    ItemKind.CORRECTION: "Correction action",
+    ItemKind.REVIEW: "Risk review",
+}
+"""An overdue item's kind as reminders and escalations name it."""
 ACTION_BUTTONS = 5
 """Most buttons a card shows under one list (Teams wraps more onto lines no one reads)."""
 
@@ -113,3 +120,11 @@ def show_button(ref: str, row: str | None, *, label: str | None = None) -> Json:
     """Shows the issue or risk ``ref`` in place of the card, with a way back to the notice
     (the outbox row, by its key) it was clicked on."""
     return cards.execute(label or f"Show {ref}", Verb.SHOW, {"ref": ref, "row": row})
+
+
+def action_data(activity: Json) -> Json:
+    """The data of the ``Action.Execute`` an ``adaptiveCard/action`` invoke carries, with what
+    was typed in the card's inputs."""
+    action = (activity.get("value") or {}).get("action") or {}
+    data = action.get("data")
+    return data if isinstance(data, dict) else {}
