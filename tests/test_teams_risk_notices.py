@@ -9,7 +9,16 @@ from typing import Any
 from sqlmodel import Session, select
 
 from store.infra.db import session_scope
-from store.records import channels, checkpoints, controls, issues, outbox, people, risks
+from store.records import (
+    channels,
+    checkpoints,
+    controls,
+    issues,
+    outbox,
+    people,
+    review,
+    risks,
+)
 from store.records.actors import COMMAND_LINE
 from store.records.enums import (
     ChannelPurpose,
@@ -219,3 +228,42 @@ def test_a_legacy_digest_is_delivered_as_its_plain_text_and_nothing_is_left_unre
             if d.status == "skipped"
         ]
     assert not [reason for reason in skipped if "renderer" in str(reason)]
+
+
+def test_the_review_asks_for_verdicts_on_the_risks_recorded_before_go_live(
+    teams: TeamsApp,
+) -> None:
+    ref = new_risk(teams)
+    with session_scope(teams.engine) as session:
+        quality = people.get_person(session, teams.world.quality_lead.slack_user_id)
+        people.link_teams_user(
+            session,
+            actor=COMMAND_LINE,
+            person=quality,
+            aad_id=aad_id_of(teams.world.quality_lead),
+            now=teams.clock.now(),
+        )
+        current = review.start_review(
+            session,
+            actor=quality,
+            findings=review.Findings(
+                data_quality="Care notes complete on audit",
+                staff_confidence="Night staff confident after refreshers",
+                record_completion="MAR completion at 99%",
+                workflow_stability="No workarounds left in use",
+            ),
+            now=teams.clock.now(),
+        )
+        review_ref = current.ref
+    teams.deliver()
+    [ask] = [
+        b
+        for b in personal(teams, teams.world.quality_lead)
+        if b["text"].startswith("Post-implementation review")
+    ]
+    assert ask["text"] == (
+        f"Post-implementation review {review_ref}: did the controls work for the whole "
+        "organisation?"
+    )
+    shown = json.dumps(ask, ensure_ascii=False)
+    assert f"{ref}" in shown and "PRN history does not migrate · Extreme (16)" in shown
