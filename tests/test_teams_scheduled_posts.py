@@ -10,7 +10,7 @@ from sqlmodel import col, select
 
 from schedules.jobs import run_job
 from store.infra.db import session_scope
-from store.records import channels
+from store.records import channels, issues
 from store.records.enums import ChannelPurpose, IssueCategory, Urgency
 from store.records.models import OutboxMessage, Service
 from teams import cards
@@ -282,3 +282,44 @@ def test_a_crowded_day_is_clipped_with_and_n_more_and_kept_within_teams_message_
     body = card_of(squeezed)["body"]
     assert body[0]["text"].startswith("Go-live daily digest")
     assert body[-1]["text"].endswith("more parts not shown")
+
+
+def test_the_board_escalation_card_is_replaced_in_place_when_the_issue_is_resolved(
+    teams: TeamsApp,
+) -> None:
+    seeded = seed(teams.engine, teams.world, start=START)
+    run_job("escalation", engine=teams.engine, settings=settings(), at=START)
+    deliver_at(teams, START)
+    board = teams.fake.conversations[BOARD_CONVERSATION].activities
+    [card_id] = [
+        activity_id
+        for activity_id, shown in board.items()
+        if str(shown["text"]).startswith(f"Escalated to the board: {seeded.urgent}")
+    ]
+    with session_scope(teams.engine) as session:
+        issues.set_correction(
+            session,
+            actor=teams.world.project_lead,
+            ref=seeded.urgent,
+            action="Night logins reset",
+            due=None,
+            now=START + timedelta(hours=1),
+        )
+        issues.resolve(
+            session,
+            actor=teams.world.project_lead,
+            ref=seeded.urgent,
+            now=START + timedelta(hours=1),
+        )
+    later = START + timedelta(hours=2)
+    assert "1 board posts updated" in run_job(
+        "escalation", engine=teams.engine, settings=settings(), at=later
+    )
+    deliver_at(teams, later)
+
+    assert posted(teams, BOARD_CONVERSATION, f"Resolved: {seeded.urgent}") == []
+    now_shown = teams.fake.shown(BOARD_CONVERSATION, card_id)
+    assert now_shown["text"].startswith(f"Resolved: {seeded.urgent}")
+    card = card_of(now_shown)
+    assert "no board decision is waiting" in json.dumps(card)
+    assert executes(card) == []
