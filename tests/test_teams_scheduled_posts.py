@@ -10,8 +10,8 @@ from sqlmodel import col, select
 
 from schedules.jobs import run_job
 from store.infra.db import session_scope
-from store.records import channels, issues
-from store.records.enums import ChannelPurpose, IssueCategory, Urgency
+from store.records import channels, issues, phases
+from store.records.enums import ChannelPurpose, IssueCategory, Phase, Urgency
 from store.records.models import OutboxMessage, Service
 from teams import cards
 from teams.notices import RENDERERS
@@ -323,3 +323,41 @@ def test_the_board_escalation_card_is_replaced_in_place_when_the_issue_is_resolv
     card = card_of(now_shown)
     assert "no board decision is waiting" in json.dumps(card)
     assert executes(card) == []
+
+
+def test_the_monthly_review_and_weekly_digest_reach_teams_after_go_live(teams: TeamsApp) -> None:
+    seed(teams.engine, teams.world, start=START)
+    with session_scope(teams.engine) as session:
+        phases.set_phase(
+            session,
+            actor=teams.world.project_lead,
+            phase=Phase.STABILISATION,
+            now=START - timedelta(hours=2),
+        )
+    run_job("weekly_digest", engine=teams.engine, settings=settings(), at=START)
+    deliver_at(teams, START)
+    [weekly] = posted(teams, PROJECT_CONVERSATION, "Weekly issue digest")
+    assert weekly["text"].startswith("Weekly issue digest for week of Mon 23 Nov 2026: 8 new")
+    assert "New issues: 8" in json.dumps(card_of(weekly), ensure_ascii=False)
+
+    with session_scope(teams.engine) as session:
+        phases.set_phase(
+            session,
+            actor=teams.world.project_lead,
+            phase=Phase.POST_IMPLEMENTATION,
+            now=START - timedelta(hours=1),
+        )
+    at = START + 8 * DAY  # Tuesday 1 December, 09:00
+    run_job("monthly_review", engine=teams.engine, settings=settings(), at=at)
+    deliver_at(teams, at)
+    [monthly] = posted(teams, BOARD_CONVERSATION, "Post-implementation review")
+    assert monthly["text"] == (
+        "Post-implementation review for December 2026: 4 open risks, 7 open issues"
+    )
+    shown = json.dumps(card_of(monthly), ensure_ascii=False)
+    assert "Post-implementation review · December 2026" in shown
+    assert "Implementation: 4" in shown
+    assert "Issues this month: 8 new · 1 closed · 7 still open" in shown
+    assert "Residual risk from follow-up audits: needs two audit results" in shown
+    assert "Risk controls:" in shown and "Closed with evidence:" in shown
+    assert "Change since last month" in shown
