@@ -31,6 +31,7 @@ from teams.wording import (
     listed,
     plural,
     show_button,
+    theme_buttons,
     title,
     when,
 )
@@ -192,6 +193,7 @@ def issue_digest(payload: JSON, row: str | None) -> Json:
         f"{payload['theme_days']} days)",
         limit,
     )
+    body += theme_buttons(facts["themes"], row)
     unsafe = facts["unsafe_workarounds"]
     body += listed(
         f"Open unsafe workarounds ({unsafe['total']})",

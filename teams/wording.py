@@ -114,6 +114,8 @@ class Verb:
     SHOW = "notice_show"
     BACK = "notice_back"
     REMINDER = "reminder_answer"
+    RAISE_THEME = "theme_raise_risk"
+    TRAINING_NEED = "theme_training_need"
 
 
 def show_button(ref: str, row: str | None, *, label: str | None = None) -> Json:
@@ -128,3 +130,19 @@ def action_data(activity: Json) -> Json:
     action = (activity.get("value") or {}).get("action") or {}
     data = action.get("data")
     return data if isinstance(data, dict) else {}
+
+
+THEME_BUTTONS = 3
+"""The themes a digest offers buttons for, as on Slack."""
+
+
+def theme_buttons(themes: list[dict[str, Any]], row: str | None) -> list[Json]:
+    """Raise a repeated theme as a risk, or log a training need, for the first few themes."""
+    shown: list[Json] = []
+    for number, theme in enumerate(themes[:THEME_BUTTONS], start=1):
+        data = {"refs": ",".join(theme["refs"]), "row": row}
+        shown += [
+            cards.execute(f"Raise as risk: {theme['category']} ({number})", Verb.RAISE_THEME, data),
+            cards.execute(f"Log training need ({number})", Verb.TRAINING_NEED, data),
+        ]
+    return [{"type": "ActionSet", "actions": shown}] if shown else []

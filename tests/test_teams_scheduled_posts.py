@@ -10,7 +10,7 @@ from sqlmodel import col, select
 
 from schedules.jobs import run_job
 from store.infra.db import session_scope
-from store.records import channels, issues, phases
+from store.records import channels, issues, phases, risks
 from store.records.enums import ChannelPurpose, IssueCategory, Phase, Urgency
 from store.records.models import OutboxMessage, Service
 from teams import cards
@@ -116,7 +116,7 @@ def test_the_daily_digest_reaches_the_teams_project_channel_once_with_the_days_f
         if "tablets & chargers" in json.dumps(block, ensure_ascii=False)
     ]
     assert hostile and all(block["type"] == "RichTextBlock" for block in hostile)
-    shows = [action["data"]["ref"] for action in executes(card_of(digest))]
+    shows = [a["data"]["ref"] for a in executes(card_of(digest)) if a["verb"] == "notice_show"]
     assert shows == [seeded.urgent, seeded.hostile]
 
 
@@ -127,7 +127,7 @@ def test_a_triager_sees_an_issue_from_the_digest_in_place_and_staff_see_it_witho
     run_job("daily_digest", engine=teams.engine, settings=settings(), at=START)
     deliver_at(teams, START)
     [digest] = posted(teams, PROJECT_CONVERSATION, "Go-live daily digest")
-    [show] = [a for a in executes(card_of(digest)) if a["data"]["ref"] == seeded.urgent]
+    [show] = [a for a in executes(card_of(digest)) if a["data"].get("ref") == seeded.urgent]
 
     triage = click(teams, show, by=teams.world.manager, conversation=PROJECT_CONVERSATION)
     verbs = {action.get("title") for action in triage["actions"]}
@@ -141,6 +141,34 @@ def test_a_triager_sees_an_issue_from_the_digest_in_place_and_staff_see_it_witho
     [back] = [a for a in plain["actions"] if a["title"] == "Back"]
     again = click(teams, back, by=teams.world.staff, conversation=PROJECT_CONVERSATION)
     assert again == card_of(digest)
+
+
+def test_a_repeated_theme_in_the_digest_is_raised_as_a_risk_from_teams_once(
+    teams: TeamsApp,
+) -> None:
+    seeded = seed(teams.engine, teams.world, start=START)
+    run_job("daily_digest", engine=teams.engine, settings=settings(), at=START)
+    deliver_at(teams, START)
+    [digest] = posted(teams, PROJECT_CONVERSATION, "Go-live daily digest")
+    [raise_risk, log_need] = [
+        a for a in executes(card_of(digest)) if a["verb"].startswith("theme_")
+    ]
+    assert raise_risk["title"] == "Raise as risk: Missing or wrong records (1)"
+    assert raise_risk["data"]["refs"] == ",".join(seeded.themes)
+
+    raised = click(
+        teams, raise_risk, by=teams.world.project_lead, conversation=PROJECT_CONVERSATION
+    )
+    said = raised["body"][0]["text"]
+    assert said.startswith("Raised R-005 Repeated missing or wrong records issues at Oakwood House")
+    assert raised["body"][1:] == card_of(digest)["body"]
+    again = click(teams, raise_risk, by=teams.world.project_lead, conversation=PROJECT_CONVERSATION)
+    assert again["body"][0]["text"] == "This theme is already on the register as R-005"
+    with session_scope(teams.engine, write=False) as session:
+        assert risks.count_risks(session) == 5
+
+    logged = click(teams, log_need, by=teams.world.manager, conversation=PROJECT_CONVERSATION)
+    assert logged["body"][0]["text"].startswith("Logged training need")
 
 
 def test_the_board_review_reaches_the_teams_board_channel_with_the_register_and_risk_buttons(
