@@ -278,7 +278,7 @@ def _register(register: JSON, limit: int, row: str | None) -> list[Json]:
     lines: list[Json] = []
     for risk in high["lines"]:
         where = f" ({risk['service']})" if risk["service"] else ""
-        overdue: list[Any] = [("warn", " overdue")] if risk["review_overdue"] else []
+        overdue: list[Any] = [("warn", " (overdue)")] if risk["review_overdue"] else []
         lines.append(
             line(
                 ("bold", f"{Band(risk['band']).label} {risk['ref']}"),
@@ -289,7 +289,7 @@ def _register(register: JSON, limit: int, row: str | None) -> list[Json]:
         )
         for control in risk["controls"][:3]:
             due = f", due {day(control['due'])}" if control["due"] else ""
-            late: list[Any] = [("warn", " overdue")] if control["overdue"] else []
+            late: list[Any] = [("warn", " (overdue)")] if control["overdue"] else []
             lines.append(
                 line(
                     f"{clip(control['description'], 80)}: {str(control['status']).lower()}{due}",
@@ -326,7 +326,7 @@ def _register(register: JSON, limit: int, row: str | None) -> list[Json]:
 def _rescores(rescores: list[JSON], limit: int) -> list[Json]:
     lines = []
     for due in rescores[:limit]:
-        late: list[Any] = [("warn", " overdue")] if due["overdue"] else []
+        late: list[Any] = [("warn", " (overdue)")] if due["overdue"] else []
         lines.append(
             line(
                 ("bold", due["risk_ref"]),
@@ -585,7 +585,7 @@ def escalation_board(payload: JSON, row: str | None) -> Json:
     else:
         body.append(line(("bold", "Why the board sees this: "), item["reason"]))
     for control in item["controls"][:5]:
-        late: list[Any] = [("warn", " overdue")] if control["overdue"] else []
+        late: list[Any] = [("warn", " (overdue)")] if control["overdue"] else []
         body.append(
             line(
                 f"{clip(control['description'], 100)}: {str(control['status']).lower()}",
@@ -668,7 +668,7 @@ def handover(payload: JSON, row: str | None) -> Json:
     lines = []
     for control in controls[:limit]:
         review = f" · review {day(control['review'])}" if control["review"] else ""
-        late: list[Any] = [("warn", " overdue")] if control["overdue"] else []
+        late: list[Any] = [("warn", " (overdue)")] if control["overdue"] else []
         lines.append(
             line(
                 f"{clip(control['description'], 160)} · for ",

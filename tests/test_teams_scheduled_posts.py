@@ -221,7 +221,9 @@ def test_escalations_reach_the_board_channel_and_the_managers_chat_once_each(
     shown = json.dumps(card_of(risk), ensure_ascii=False)
     assert "Board escalation · " + seeded.extreme in shown
     assert "Extreme risk still unresolved after more than 24 hours" in shown
-    assert "owner Mo Manager" in shown and " overdue" in shown
+    assert "owner Mo Manager" in shown
+    assert "Double-check MAR charts against paper for two weeks: planned" in shown
+    assert "(overdue)" in shown
     assert [a["data"]["ref"] for a in executes(card_of(risk))] == [seeded.extreme]
     [issue] = posted(teams, BOARD_CONVERSATION, f"Escalated to the board: {seeded.urgent}")
     assert [a["data"]["ref"] for a in executes(card_of(issue))] == [seeded.urgent]
