@@ -8,6 +8,8 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from bot.notices import RENDERERS as SLACK_RENDERERS
+from schedules.posts import ScheduledNotice
 from store.infra.db import session_scope
 from store.records import (
     channels,
@@ -30,6 +32,7 @@ from store.records.enums import (
 )
 from store.records.models import FaceDelivery
 from store.records.outbox import Method, Notice
+from teams.notices import RENDERERS as TEAMS_RENDERERS
 from teams.sender import FACE
 from tests.fakebotframework import BOARD_CONVERSATION, REPLY, SEND, TRIAGE_CONVERSATION
 from tests.teamsapp import TeamsApp, aad_id_of
@@ -267,3 +270,11 @@ def test_the_review_asks_for_verdicts_on_the_risks_recorded_before_go_live(
     )
     shown = json.dumps(ask, ensure_ascii=False)
     assert f"{ref}" in shown and "PRN history does not migrate · Extreme (16)" in shown
+
+
+def test_teams_has_a_card_for_every_notice_golive_owes() -> None:
+    """Both faces word every kind: a kind Slack words and Teams does not would be skipped for
+    a Teams provider, who would never hear of it."""
+    owed = {str(kind) for kind in Notice} | {str(kind) for kind in ScheduledNotice}
+    assert owed - set(TEAMS_RENDERERS) == set()
+    assert set(SLACK_RENDERERS) - set(TEAMS_RENDERERS) == set()
