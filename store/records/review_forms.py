@@ -36,6 +36,15 @@ class ReviewField(StrEnum):
     RESULT = "result"
 
 
+FINDING_HINTS = {
+    "data_quality": "What audits of migrated and new records found: accuracy, gaps, duplicates",
+    "staff_confidence": "How confident staff are with the system, by role and shift",
+    "record_completion": "How completely care records are kept, with figures if you have them",
+    "workflow_stability": "Which workflows are settled and which still cause workarounds",
+}
+"""What to write under each finding, shown beside its input."""
+
+
 OWNER_LABEL = "An owner"
 """How a missing owner is named in its error ("Choose an owner"), on either face."""
 
