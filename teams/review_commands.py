@@ -451,8 +451,10 @@ def _verdict_dialog(session: Session, person: Person, data: Json, now: datetime)
 
 
 def _transfer_dialog(session: Session, person: Person, data: Json, now: datetime) -> Json:
+    """The transfer form, its owner the risk's owner until someone else is picked."""
     risk = _may_transfer(session, person, _ref(data))
-    return transfer_form(risk, owners=_owners(session), answers={}, today=now.date(), errors={})
+    owner = {ReviewField.OWNER: str(risk.owner_id)} if risk.owner_id else {}
+    return transfer_form(risk, owners=_owners(session), answers=owner, today=now.date(), errors={})
 
 
 def _transfer_redraw(session: Session, data: Json, errors: Errors, now: datetime) -> Json:

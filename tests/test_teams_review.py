@@ -249,6 +249,7 @@ def test_the_project_lead_transfers_a_risk_to_business_as_usual(live: TeamsApp) 
         live, buttons(card_of(said(live, "transfer R-001", lead)))["Transfer to BAU"], lead
     )
     owners = {c["title"]: c["value"] for c in inputs(dialog)["owner"]["choices"]}
+    assert inputs(dialog)["owner"]["value"] == owners["Mo Manager"]  # the risk's owner
     today = live.clock.now().date()
 
     no_date = submitted(live, dialog, {"owner": owners["Mo Manager"]}, lead)
