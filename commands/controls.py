@@ -46,6 +46,13 @@ from store.records import checkpoints, controls, people, risks, verification
 from store.records.enums import ControlStatus
 from store.records.models import Checkpoint, Person, ident
 from store.records.permissions import Action, require
+from store.records.register_forms import (
+    NewControl,
+    StatusUpdate,
+    new_due_date,
+    read_control_update,
+    read_new_control,
+)
 
 Json = dict[str, Any]
 log = logging.getLogger("golive.controls")
@@ -177,21 +184,8 @@ def open_update(
     open_for_actor(deps, client, body, build)
 
 
-@dataclass(frozen=True)
-class StatusUpdate:
-    status: ControlStatus
-    new_due_date: date | None
-    note: str | None
-
-
 def parse_update(view: Json) -> FormResult[StatusUpdate]:
-    form = Form(view)
-    status = form.choice(ControlIds.STATUS, ControlStatus, label="A status")
-    new_due = form.day(ControlIds.DUE_DATE, label="The new due date")
-    note = form.text(ControlIds.NOTE, label="The note")
-    if status is None:
-        return form.invalid()
-    return form.result(StatusUpdate(status, new_due, note))
+    return read_control_update(Form(view))
 
 
 def submit_update(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClient) -> None:
@@ -274,23 +268,9 @@ def open_add(deps: Deps, client: WebClient, body: Json, ref: str) -> None:
     )
 
 
-@dataclass(frozen=True)
-class NewControl:
-    description: str
-    owner_id: str | None
-    due_date: date | None
-    priority: bool
-
-
-def parse_add(view: Json) -> FormResult[NewControl]:
+def parse_add(view: Json) -> FormResult[NewControl[str]]:
     form = Form(view)
-    description = form.text(ControlIds.DESCRIPTION, label="The control", required=True)
-    owner_id = form.user(ControlIds.OWNER, label="An owner")
-    due = form.day(ControlIds.DUE_DATE, label="The due date")
-    priority = bool(form.values.get(ControlIds.PRIORITY))
-    if description is None:
-        return form.invalid()
-    return form.result(NewControl(description, owner_id, due, priority))
+    return read_new_control(form, owner=lambda: form.user(ControlIds.OWNER, label="An owner"))
 
 
 def submit_add(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClient) -> None:
@@ -306,7 +286,7 @@ def submit_add(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClient) 
             actor=actor,
             risk=risks.get_risk(session, ref),
             description=new.description,
-            owner=chosen_in(session, deps, new.owner_id) if new.owner_id else None,
+            owner=chosen_in(session, deps, new.owner) if new.owner else None,
             due_date=new.due_date,
             priority=new.priority,
             now=deps.now(),
@@ -413,12 +393,7 @@ def control_command(deps: Deps, ctx: SlashContext) -> None:
     new_due = None
     rest = args[2:]
     if status == ControlStatus.DELAYED and rest:
-        try:
-            new_due = date.fromisoformat(rest[0])
-        except ValueError:
-            raise ValidationError(
-                f"'{rest[0]}' is not a date; write the new due date like 2026-12-10"
-            ) from None
+        new_due = new_due_date(rest[0])
         rest = rest[1:]
     note = " ".join(rest) or None
     ref, risk_ref = record_update(

@@ -1,0 +1,636 @@
+"""The risk register in Teams, as Adaptive Cards: the register and one risk with its scores,
+controls and decisions; a person's controls with the buttons to update them; a checkpoint's
+report; and the dialogs (a risk, its status, its score, a control, a control's update, a board
+decision), asking what Slack's modals ask, with the input ids of store/records/register_forms.py
+so both faces read the answers the same way. Builders only: the handlers fetch the records."""
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from store.records.checkpoints import OwnerProgress
+from store.records.enums import ControlStatus, DecisionKind, RiskCategory, RiskStatus
+from store.records.models import (
+    Checkpoint,
+    Control,
+    ControlUpdate,
+    Decision,
+    Person,
+    Risk,
+    RiskAssessment,
+    Service,
+)
+from store.records.register_forms import ORGANISATION, SERVICE_PREFIX, RegisterField
+from store.records.scoring import IMPACT, LIKELIHOOD, band_for
+from teams import cards
+from teams.cards import Json
+from teams.issue_cards import when
+
+F = RegisterField
+LIST_LIMIT = 25
+"""Most risks one register card lists (a card must stay under Teams' 28 KB)."""
+DETAIL_CONTROL_LIMIT = 15
+CONTROL_LIMIT = 15
+HISTORY_LIMIT = 5
+DECISION_LIMIT = 5
+UPDATE_STATUSES = (
+    ControlStatus.IN_PROGRESS,
+    ControlStatus.COMPLETE,
+    ControlStatus.DELAYED,
+    ControlStatus.INEFFECTIVE,
+)
+
+
+class Name:
+    """The register's dialogs, by the ``golive`` value their buttons and submits carry."""
+
+    RISK_ADD = "risk_add"
+    RISK_STATUS = "risk_status"
+    SCORE = "risk_score"
+    CONTROL_ADD = "control_add"
+    CONTROL_UPDATE = "control_update"
+    DECISION = "decision_record"
+
+
+class Verb:
+    """The register cards' Universal Actions."""
+
+    RISK_SHOW = "risk_show"
+    CONTROL_COMPLETE = "control_complete"
+
+
+# ---------------------------------------------------------------------- words
+
+
+def day(value: date | None) -> str:
+    return value.strftime("%a %d %b %Y") if value else "-"
+
+
+def score_words(likelihood: int | None, impact: int | None) -> str:
+    """The score and its band, as the score dialog names them."""
+    if likelihood is None or impact is None:
+        return "Not scored yet"
+    score = likelihood * impact
+    return f"{score} ({likelihood} × {impact}) · {band_for(score).label}"
+
+
+def review_words(risk: Risk, today: date) -> str:
+    text = day(risk.review_date)
+    return f"{text} (overdue)" if risk.is_review_overdue(today) else text
+
+
+def scope_words(service: Service | None) -> str:
+    return service.name if service is not None else "Whole organisation"
+
+
+def name_of(person: Person | None) -> str:
+    return person.name if person is not None else "nobody"
+
+
+def control_words(control: Control, owner: Person | None, *, today: date) -> str:
+    due = f" · due {day(control.due_date)}" if control.due_date else ""
+    late = " (overdue)" if control.is_overdue(today) else ""
+    star = " · priority" if control.priority else ""
+    return (
+        f"{control.ref} {control.description}\n"
+        f"{control.status.label} · {name_of(owner)}{due}{late}{star}"
+    )
+
+
+def _people(choices: list[tuple[int, str]]) -> list[tuple[str, str]]:
+    return [(str(pid), name) for pid, name in choices]
+
+
+def _ratings(scale: dict[int, tuple[str, str]]) -> list[tuple[str, str]]:
+    return [(str(n), f"{n} · {name}: {meaning}") for n, (name, meaning) in scale.items()]
+
+
+def _answer(answers: dict[str, Any], field: str, default: str | None = None) -> str | None:
+    value = answers.get(field)
+    return str(value) if isinstance(value, str | int) and str(value) != "" else default
+
+
+def form_card(
+    head: list[Json], inputs: list[Json], *, errors: dict[str, str], title: str, data: Json
+) -> Json:
+    """A dialog's card: what it is about, the inputs with any errors beside them (the first
+    also on top), and the one submit carrying the dialog's name and subject."""
+    top = [cards.words(next(iter(errors.values())), attention=True)] if errors else []
+    return cards.card(
+        [*top, *head, *cards.with_errors(inputs, errors)], [cards.submit(title, data)]
+    )
+
+
+# ---------------------------------------------------------------------- a risk, and the register
+
+
+@dataclass(frozen=True)
+class RiskFacts:
+    """Everything one risk's card shows, fetched by the handler."""
+
+    risk: Risk
+    service: Service | None
+    assessments: list[RiskAssessment]
+    controls: list[Control]
+    decisions: list[Decision]
+    people: dict[int, Person]
+    today: date
+
+
+def decision_words(decision: Decision, people: dict[int, Person]) -> str:
+    by = people.get(decision.decided_by_id) if decision.decided_by_id else None
+    owner = people.get(decision.owner_id) if decision.owner_id else None
+    extra = []
+    if owner is not None:
+        extra.append(f"owner {owner.name}")
+    if decision.escalation_route:
+        extra.append(f"escalation: {decision.escalation_route}")
+    if decision.follow_up_date:
+        extra.append(f"follow up {day(decision.follow_up_date)}")
+    tail = f" ({', '.join(extra)})" if extra else ""
+    return f"{decision.kind.label} by {name_of(by)}: {decision.summary}{tail}"
+
+
+def risk_card(facts: RiskFacts) -> Json:
+    """One risk with its score history, controls, decisions and the buttons to act on it
+    (the store checks each again)."""
+    risk, people = facts.risk, facts.people
+    target = (
+        score_words(risk.target_likelihood, risk.target_impact)
+        if risk.target_likelihood
+        else "not set"
+    )
+    body: list[Json] = [
+        cards.typed(f"{risk.ref} {risk.title}"),
+        cards.facts(
+            [
+                ("Score", score_words(risk.likelihood, risk.impact)),
+                ("Target", target),
+                ("Status", risk.status.label),
+                ("Category", risk.category.label),
+                ("Scope", scope_words(facts.service)),
+                ("Owner", name_of(people.get(risk.owner_id) if risk.owner_id else None)),
+                ("Review by", review_words(risk, facts.today)),
+                ("Escalation route", risk.escalation_route or "not set"),
+            ]
+        ),
+    ]
+    if risk.description:
+        body.append(cards.typed(risk.description))
+    body.append(cards.words("**Score history**"))
+    for a in list(reversed(facts.assessments))[:HISTORY_LIMIT]:
+        who = people.get(a.assessed_by_id) if a.assessed_by_id else None
+        body.append(
+            cards.typed(
+                f"{score_words(a.likelihood, a.impact)} by {name_of(who)}: {a.reason}",
+            )
+        )
+        body.append(cards.words(when(a.assessed_at), subtle=True))
+    if not facts.assessments:
+        body.append(cards.words("Not scored yet; the quality lead scores each risk.", subtle=True))
+    body.append(cards.words(f"**Controls** ({len(facts.controls)})"))
+    for control in facts.controls[:DETAIL_CONTROL_LIMIT]:
+        owner = people.get(control.owner_id) if control.owner_id else None
+        body.append(cards.typed(control_words(control, owner, today=facts.today)))
+        if control.is_open:
+            body.append(
+                {
+                    "type": "ActionSet",
+                    "actions": [
+                        cards.dialog_button(
+                            "Update status",
+                            {"golive": Name.CONTROL_UPDATE, "control": str(control.id)},
+                        )
+                    ],
+                }
+            )
+    if len(facts.controls) > DETAIL_CONTROL_LIMIT:
+        hidden = len(facts.controls) - DETAIL_CONTROL_LIMIT
+        body.append(cards.words(f"…and {hidden} more controls", subtle=True))
+    if not facts.controls:
+        body.append(cards.words("No controls yet.", subtle=True))
+    body.append(cards.words(f"**Board decisions** ({len(facts.decisions)})"))
+    for decision in list(reversed(facts.decisions))[:DECISION_LIMIT]:
+        body.append(cards.typed(decision_words(decision, people)))
+    ref = {"ref": risk.ref}
+    actions = [
+        cards.dialog_button("Score", {"golive": Name.SCORE, **ref}),
+        cards.dialog_button("Add control", {"golive": Name.CONTROL_ADD, **ref}),
+        cards.dialog_button("Record decision", {"golive": Name.DECISION, **ref}),
+        cards.dialog_button("Change status", {"golive": Name.RISK_STATUS, **ref}),
+    ]
+    return cards.card(body, actions)
+
+
+def register_card(
+    found: list[Risk],
+    *,
+    total: int,
+    people: dict[int, Person],
+    services: dict[int, Service],
+    today: date,
+    described: str,
+) -> tuple[str, Json]:
+    """The register, highest score first, one risk a line with an Open button."""
+    if not found:
+        text = f"No risks match {described}." if described else "The register has no open risks."
+        return text, cards.card([cards.words(text)])
+    title = f"Risk register{f' · {described}' if described else ''}: {total}"
+    body: list[Json] = [cards.typed(title)]
+    for risk in found[:LIST_LIMIT]:
+        service = services.get(risk.service_id) if risk.service_id else None
+        line = (
+            f"{risk.ref} {risk.title}\n{score_words(risk.likelihood, risk.impact)} · "
+            f"{risk.category.label} · {scope_words(service)} · "
+            f"{name_of(people.get(risk.owner_id) if risk.owner_id else None)} · "
+            f"review {review_words(risk, today)}"
+        )
+        if risk.status != RiskStatus.OPEN:
+            line += f" · {risk.status.label}"
+        body.append(cards.typed(line))
+        body.append(
+            {
+                "type": "ActionSet",
+                "actions": [cards.execute("Open", Verb.RISK_SHOW, {"ref": risk.ref})],
+            }
+        )
+    if total > min(len(found), LIST_LIMIT):
+        more = total - min(len(found), LIST_LIMIT)
+        body.append(cards.words(f"…and {more} more; narrow the list with a filter", subtle=True))
+    return title, cards.card(body)
+
+
+# ---------------------------------------------------------------------- controls
+
+
+def controls_card(
+    owned: list[tuple[Control, Risk | None]],
+    owner: Person,
+    *,
+    today: date,
+    problem: str | None = None,
+    done: str | None = None,
+) -> tuple[str, Json]:
+    """A person's open controls, each with Complete (done at once), Delayed… and
+    Ineffective… (a dialog for the date and the note)."""
+    text = f"Your open controls: {len(owned)}" if owned else "You own no open controls."
+    body: list[Json] = []
+    if problem:
+        body.append(cards.words(problem, attention=True))
+    if done:
+        body.append(cards.words(done))
+    body.append(cards.words(f"**{text}**"))
+    for control, risk in owned[:CONTROL_LIMIT]:
+        on_risk = f"\non {risk.ref} {risk.title}" if risk is not None else ""
+        body.append(cards.typed(control_words(control, owner, today=today) + on_risk))
+        data = {"control": str(control.id)}
+        body.append(
+            {
+                "type": "ActionSet",
+                "actions": [
+                    cards.execute(
+                        "Complete", Verb.CONTROL_COMPLETE, {**data, "status": "complete"}
+                    ),
+                    cards.dialog_button(
+                        "Delayed…", {"golive": Name.CONTROL_UPDATE, **data, "preset": "delayed"}
+                    ),
+                    cards.dialog_button(
+                        "Ineffective…",
+                        {"golive": Name.CONTROL_UPDATE, **data, "preset": "ineffective"},
+                    ),
+                ],
+            }
+        )
+    if len(owned) > CONTROL_LIMIT:
+        body.append(cards.words(f"…and {len(owned) - CONTROL_LIMIT} more", subtle=True))
+    return text, cards.card(body)
+
+
+def next_step_card(control: Control, risk: Risk, text: str) -> Json:
+    """After an ineffective control: rescore the risk, or give it another control."""
+    ref = {"ref": risk.ref}
+    return cards.card(
+        [cards.words(text), cards.typed(f"{control.ref} {control.description}")],
+        [
+            cards.dialog_button(f"Rescore {risk.ref}", {"golive": Name.SCORE, **ref}),
+            cards.dialog_button("Add another control", {"golive": Name.CONTROL_ADD, **ref}),
+        ],
+    )
+
+
+# ---------------------------------------------------------------------- checkpoints
+
+
+def checkpoint_card(
+    checkpoint: Checkpoint,
+    progress: list[OwnerProgress],
+    *,
+    controls_by_id: dict[int, Control],
+) -> tuple[str, Json]:
+    """Who has updated and what changed, and who has not."""
+    done = [p for p in progress if p.has_updated]
+    waiting = [p for p in progress if not p.has_updated]
+    text = f"Checkpoint {checkpoint.name}: {len(done)} updated, {len(waiting)} not yet"
+    body: list[Json] = [
+        cards.typed(f"Checkpoint: {checkpoint.name}"),
+        cards.words(
+            f"Opened {when(checkpoint.opened_at)} · {len(done)} of {len(progress)} updated",
+            subtle=True,
+        ),
+        cards.words("**What changed**"),
+    ]
+    changes = [
+        _change_words(p.owner, update, controls_by_id.get(update.control_id))
+        for p in progress
+        for update in p.updates
+    ]
+    body.extend(cards.typed(line) for line in changes[:40])
+    if not changes:
+        body.append(cards.words("No updates yet.", subtle=True))
+    body.append(cards.words("**Not yet updated**"))
+    for p in waiting[:40]:
+        answered = {u.control_id for u in p.updates}
+        left = [c for c in p.controls if c.id not in answered]
+        refs = ", ".join(c.ref for c in left[:10]) + (" …" if len(left) > 10 else "")
+        body.append(
+            cards.typed(f"{p.owner.name}: {len(left)} of {len(p.controls)} waiting ({refs})")
+        )
+    if not waiting:
+        body.append(cards.words("Everyone has updated.", subtle=True))
+    return text, cards.card(body)
+
+
+def _change_words(owner: Person, update: ControlUpdate, control: Control | None) -> str:
+    ref = control.ref if control is not None else f"C-{update.control_id}"
+    line = f"{owner.name} {ref}: {update.old_status.label} → {update.new_status.label}"
+    if update.new_due_date and update.new_due_date != update.old_due_date:
+        line += f", due {day(update.new_due_date)}"
+    if update.note:
+        line += f": {update.note}"
+    return line
+
+
+# ---------------------------------------------------------------------- dialogs
+
+
+def risk_add_dialog(
+    *,
+    services: list[Service],
+    default_service_id: int | None,
+    organisation: bool,
+    people: list[tuple[int, str]],
+    errors: dict[str, str] | None = None,
+    answers: dict[str, Any] | None = None,
+) -> Json:
+    """Title, description, category, scope, owner, escalation route and first controls; the
+    scopes offered are those the person may record in (the store checks again on save)."""
+    given = answers or {}
+    whole = [(ORGANISATION, "Whole organisation")] if organisation else []
+    scopes = [*whole, *((f"{SERVICE_PREFIX}{s.id}", s.name) for s in services)][:100]
+    initial = f"{SERVICE_PREFIX}{default_service_id}" if default_service_id else ORGANISATION
+    inputs = [
+        cards.text_input(
+            F.TITLE, "Risk", value=_answer(given, F.TITLE, "") or "", multiline=False, limit=200
+        ),
+        cards.text_input(
+            F.DESCRIPTION,
+            "What could happen, and to whom",
+            value=_answer(given, F.DESCRIPTION, "") or "",
+        ),
+        cards.choice_input(
+            F.CATEGORY,
+            "Category",
+            [(c.value, c.label) for c in RiskCategory],
+            value=_answer(given, F.CATEGORY),
+        ),
+        cards.choice_input(F.SCOPE, "Scope", scopes, value=_answer(given, F.SCOPE, initial)),
+        cards.words("Registered managers record risks for their own service.", subtle=True),
+        cards.choice_input(
+            F.OWNER, "Risk owner", _people(people), value=_answer(given, F.OWNER), required=False
+        ),
+        cards.text_input(
+            F.ESCALATION_ROUTE,
+            "Escalation route",
+            value=_answer(given, F.ESCALATION_ROUTE, "") or "",
+            placeholder="Who this goes to when controls are not enough, e.g. project board",
+            multiline=False,
+            limit=300,
+        ),
+        cards.text_input(
+            F.CONTROLS,
+            "First controls (one per line)",
+            value=_answer(given, F.CONTROLS, "") or "",
+        ),
+        _date(F.REVIEW_DATE, "Review by", _answer(given, F.REVIEW_DATE)),
+    ]
+    return form_card(
+        [], inputs, errors=errors or {}, title="Record", data={"golive": Name.RISK_ADD}
+    )
+
+
+def risk_status_dialog(
+    risk: Risk, *, errors: dict[str, str] | None = None, answers: dict[str, Any] | None = None
+) -> Json:
+    given = answers or {}
+    choices = [(s.value, s.label) for s in RiskStatus if s != risk.status]
+    head = [cards.typed(f"{risk.ref} {risk.title} is {risk.status.label.lower()}.")]
+    inputs = [
+        cards.choice_input(F.STATUS, "New status", choices, value=_answer(given, F.STATUS)),
+        cards.text_input(
+            F.NOTE, "Why", value=_answer(given, F.NOTE, "") or "", required=True, limit=1000
+        ),
+    ]
+    data = {"golive": Name.RISK_STATUS, "ref": risk.ref}
+    return form_card(head, inputs, errors=errors or {}, title="Save", data=data)
+
+
+def score_dialog(
+    risk: Risk,
+    *,
+    open_controls: list[Control],
+    errors: dict[str, str] | None = None,
+    answers: dict[str, Any] | None = None,
+) -> Json:
+    """Likelihood and impact with the NHS words for each, why, the review date, the target
+    once controls work, and which open controls are priority."""
+    given = answers or {}
+    current = f"{risk.ref} {risk.title} · now {score_words(risk.likelihood, risk.impact)}"
+    inputs = [
+        cards.choice_input(
+            F.LIKELIHOOD,
+            "Likelihood",
+            _ratings(LIKELIHOOD),
+            value=_answer(given, F.LIKELIHOOD, _str(risk.likelihood)),
+        ),
+        cards.choice_input(
+            F.IMPACT, "Impact", _ratings(IMPACT), value=_answer(given, F.IMPACT, _str(risk.impact))
+        ),
+        cards.words(
+            "Score = likelihood × impact: 1-3 low, 4-6 moderate, 8-12 high, 15-25 extreme.",
+            subtle=True,
+        ),
+        cards.text_input(
+            F.REASON, "Why this score", value=_answer(given, F.REASON, "") or "", limit=1000
+        ),
+        cards.words("Kept in the score history with your name and the time.", subtle=True),
+        _date(F.REVIEW_DATE, "Review by", _answer(given, F.REVIEW_DATE, _iso(risk.review_date))),
+        cards.choice_input(
+            F.TARGET_LIKELIHOOD,
+            "Target likelihood once controls work",
+            _ratings(LIKELIHOOD),
+            value=_answer(given, F.TARGET_LIKELIHOOD, _str(risk.target_likelihood)),
+            required=False,
+        ),
+        cards.choice_input(
+            F.TARGET_IMPACT,
+            "Target impact once controls work",
+            _ratings(IMPACT),
+            value=_answer(given, F.TARGET_IMPACT, _str(risk.target_impact)),
+            required=False,
+        ),
+    ]
+    offered = open_controls[:10]
+    if offered:
+        chosen = ",".join(str(c.id) for c in offered if c.priority)
+        priority = cards.choice_input(
+            F.PRIORITY,
+            "Priority controls",
+            [(str(c.id), f"{c.ref} {c.description}") for c in offered],
+            value=_answer(given, F.PRIORITY, chosen),
+            expanded=True,
+            required=False,
+        )
+        priority["isMultiSelect"] = True
+        inputs.append(priority)
+    data = {
+        "golive": Name.SCORE,
+        "ref": risk.ref,
+        "offered": ",".join(str(c.id) for c in offered),
+    }
+    return form_card(
+        [cards.typed(current)], inputs, errors=errors or {}, title="Save score", data=data
+    )
+
+
+def control_add_dialog(
+    risk: Risk,
+    *,
+    people: list[tuple[int, str]],
+    errors: dict[str, str] | None = None,
+    answers: dict[str, Any] | None = None,
+) -> Json:
+    given = answers or {}
+    inputs = [
+        cards.text_input(
+            F.DESCRIPTION, "Control", value=_answer(given, F.DESCRIPTION, "") or "", limit=1000
+        ),
+        cards.choice_input(
+            F.OWNER, "Owner", _people(people), value=_answer(given, F.OWNER), required=False
+        ),
+        _date(F.DUE_DATE, "Due by", _answer(given, F.DUE_DATE)),
+        {
+            "type": "Input.Toggle",
+            "id": F.PRIORITY,
+            "title": "Priority control",
+            "valueOn": "yes",
+            "valueOff": "",
+            "value": "yes" if given.get(F.PRIORITY) else "",
+        },
+        cards.words("The quality lead sets priority controls.", subtle=True),
+    ]
+    data = {"golive": Name.CONTROL_ADD, "ref": risk.ref}
+    head = [cards.typed(f"{risk.ref} {risk.title}")]
+    return form_card(head, inputs, errors=errors or {}, title="Add control", data=data)
+
+
+def control_update_dialog(
+    control: Control,
+    *,
+    preset: ControlStatus | None,
+    errors: dict[str, str] | None = None,
+    answers: dict[str, Any] | None = None,
+) -> Json:
+    """Complete, delayed (a new date and why) or ineffective (what is not working)."""
+    given = answers or {}
+    head = [
+        cards.typed(
+            f"{control.ref} {control.description}\n"
+            f"Now {control.status.label.lower()}, due {day(control.due_date)}"
+        )
+    ]
+    inputs = [
+        cards.choice_input(
+            F.STATUS,
+            "Status",
+            [(s.value, s.label) for s in UPDATE_STATUSES],
+            value=_answer(given, F.STATUS, preset.value if preset else None),
+            expanded=True,
+        ),
+        _date(F.DUE_DATE, "New due date", _answer(given, F.DUE_DATE)),
+        cards.words("Needed when the control is delayed.", subtle=True),
+        cards.text_input(F.NOTE, "Note", value=_answer(given, F.NOTE, "") or "", limit=1000),
+        cards.words("Needed when delayed (why) or ineffective (what is not working).", subtle=True),
+    ]
+    data = {"golive": Name.CONTROL_UPDATE, "control": str(control.id)}
+    return form_card(head, inputs, errors=errors or {}, title="Save", data=data)
+
+
+def decision_dialog(
+    subject_ref: str,
+    subject_title: str,
+    *,
+    people: list[tuple[int, str]],
+    errors: dict[str, str] | None = None,
+    answers: dict[str, Any] | None = None,
+) -> Json:
+    """Accept, add control, delay rollout, escalate to supplier or close, with who and when."""
+    given = answers or {}
+    inputs = [
+        cards.choice_input(
+            F.KIND,
+            "Decision",
+            [(k.value, k.label) for k in DecisionKind],
+            value=_answer(given, F.KIND),
+            expanded=True,
+        ),
+        cards.text_input(
+            F.SUMMARY,
+            "What the board decided, and why",
+            value=_answer(given, F.SUMMARY, "") or "",
+            required=True,
+            limit=2000,
+        ),
+        cards.choice_input(
+            F.OWNER,
+            "Owner of the follow-up",
+            _people(people),
+            value=_answer(given, F.OWNER),
+            required=False,
+        ),
+        cards.text_input(
+            F.ESCALATION_ROUTE,
+            "Escalation route",
+            value=_answer(given, F.ESCALATION_ROUTE, "") or "",
+            multiline=False,
+            limit=300,
+        ),
+        _date(F.FOLLOW_UP, "Follow up by", _answer(given, F.FOLLOW_UP)),
+    ]
+    data = {"golive": Name.DECISION, "ref": subject_ref}
+    head = [cards.typed(f"{subject_ref} {subject_title}")]
+    return form_card(head, inputs, errors=errors or {}, title="Record", data=data)
+
+
+def _date(field: str, label: str, value: str | None) -> Json:
+    block = cards.date_input(field, label)
+    if value:
+        block["value"] = value
+    return block
+
+
+def _str(value: int | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None
