@@ -49,8 +49,8 @@ from store.records.permissions import Action, require
 from store.records.register_forms import (
     NewControl,
     StatusUpdate,
-    new_due_date,
     read_control_update,
+    read_control_words,
     read_new_control,
 )
 
@@ -386,18 +386,10 @@ def control_command(deps: Deps, ctx: SlashContext) -> None:
     if len(args) == 1:
         open_update(deps, ctx.client, ctx.body, origin, None)
         return
-    try:
-        status = ControlStatus.parse(args[1])
-    except ValueError as error:
-        raise ValidationError(f"{error}. {COMMAND_USAGE}") from None
-    new_due = None
-    rest = args[2:]
-    if status == ControlStatus.DELAYED and rest:
-        new_due = new_due_date(rest[0])
-        rest = rest[1:]
-    note = " ".join(rest) or None
+    change = read_control_words(args[1:], usage=COMMAND_USAGE)
+    status = change.status
     ref, risk_ref = record_update(
-        deps, ctx.person, origin, status=status, note=note, new_due_date=new_due
+        deps, ctx.person, origin, status=status, note=change.note, new_due_date=change.new_due_date
     )
     text, _ = status_text(deps, origin, ref, status)
     if status == ControlStatus.INEFFECTIVE and risk_ref:

@@ -36,7 +36,7 @@ from commands.context import (
 )
 from commands.slash import SlashContext
 from store.infra.errors import ValidationError
-from store.records import decisions, people, risks
+from store.records import people, risks
 from store.records.models import Person, Risk
 from store.records.permissions import Action, require
 from store.records.register_forms import (
@@ -46,6 +46,7 @@ from store.records.register_forms import (
     read_new_risk,
     read_status_change,
 )
+from store.records.risk_view import risk_view
 
 Json = dict[str, Any]
 
@@ -224,20 +225,15 @@ def submit_status(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClien
 def detail(deps: Deps, person: Person, ref: str) -> tuple[str, list[Json]]:
     def build(session: Session) -> tuple[str, list[Json]]:
         risks.require_reader(session, actor=person_in(session, person))
-        risk = risks.get_risk(session, ref)
-        found = risks.controls_of(session, risk)
-        decided = decisions.decisions_on(session, risk=risk)
-        history = risks.assessments(session, risk)
-        ids = {risk.owner_id, *(c.owner_id for c in found), *(a.assessed_by_id for a in history)}
-        ids |= {d.decided_by_id for d in decided} | {d.owner_id for d in decided}
+        view = risk_view(session, ref)
         return views.risk_detail(
             views.RiskDetail(
-                risk=risk,
-                service=people.service_by_id(session, service_id=risk.service_id),
-                assessments=history,
-                controls=found,
-                decisions=decided,
-                people=people.by_ids(session, ids=ids),
+                risk=view.risk,
+                service=view.service,
+                assessments=view.assessments,
+                controls=view.controls,
+                decisions=view.decisions,
+                people=view.people,
                 today=deps.now().date(),
             )
         )

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from store.infra.errors import DomainError, ValidationError
+from store.infra.errors import DomainError
 from store.records import checkpoints, controls, inbound, people, risks
 from store.records.enums import ControlStatus
 from store.records.fields import FieldReader
@@ -19,8 +19,8 @@ from store.records.register_forms import (
     NewControl,
     RegisterField,
     StatusUpdate,
-    new_due_date,
     read_control_update,
+    read_control_words,
     read_new_control,
 )
 from teams import cards, dialog_forms
@@ -49,7 +49,7 @@ WAITING = (
 )
 
 
-def update(
+def record_update(
     session: Session,
     actor: Person,
     control: Control,
@@ -111,34 +111,18 @@ def control_command(face: Face, activity: Json, rest: str) -> Json:
     if len(args) == 1:
 
         def show(session: Session) -> Json:
-            actor = sender_of(session, activity, face=face)
-            control = controls.get_control(session, args[0])
-            require(
-                session,
-                actor,
-                Action.UPDATE_CONTROL,
-                service_id=controls.parent_service_id(session, control),
-                owner_id=control.owner_id,
-            )
+            control = _updatable(session, sender_of(session, activity, face=face), args[0])
             owner = people_of(session, control)
             return cards.message(control.ref, control_card(control, owner, face=face))
 
         return face.run(show)
-    try:
-        status = ControlStatus.parse(args[1])
-    except ValueError as error:
-        raise ValidationError(f"{error}. {USAGE}") from None
-    new_due = None
-    words = args[2:]
-    if status == ControlStatus.DELAYED and words:
-        new_due = new_due_date(words[0])
-        words = words[1:]
-    change = StatusUpdate(status, new_due, " ".join(words) or None)
+    change = read_control_words(args[1:], usage=USAGE)
+    status = change.status
 
     def work(session: Session) -> Json:
         actor = sender_of(session, activity, face=face)
         control = controls.get_control(session, args[0])
-        text = update(session, actor, control, change, face=face)
+        text = record_update(session, actor, control, change, face=face)
         risk = controls.risk_of(session, control)
         if status == ControlStatus.INEFFECTIVE and risk is not None:
             text += f" Next: rescore {risk.ref} or add another control."
@@ -165,7 +149,7 @@ def complete(face: Face, activity: Json) -> Json:
         if activity.get("id") and not inbound.claim(session, key=key, now=now):
             return inbound.result_of(session, key=key)
         control = controls.get_control(session, str(data.get("control") or ""))
-        said = update(session, actor, control, change, face=face)
+        said = record_update(session, actor, control, change, face=face)
         if activity.get("id"):
             inbound.remember_result(session, key=key, result=said)
         return said
@@ -231,7 +215,7 @@ def submit_update(face: Face, activity: Json) -> Json:
 
     def write(session: Session, actor: Person, change: StatusUpdate) -> str:
         control = controls.get_control(session, control_id)
-        text = update(session, actor, control, change, face=face)
+        text = record_update(session, actor, control, change, face=face)
         risk = controls.risk_of(session, control)
         if change.status == ControlStatus.INEFFECTIVE and risk is not None:
             text += (

@@ -17,10 +17,10 @@ from store.records.models import (
     Decision,
     Person,
     Risk,
-    RiskAssessment,
     Service,
 )
 from store.records.register_forms import ORGANISATION, SERVICE_PREFIX, RegisterField
+from store.records.risk_view import RiskView
 from store.records.scoring import IMPACT, LIKELIHOOD, band_for
 from teams import cards
 from teams.cards import Json
@@ -126,14 +126,9 @@ def form_card(
 
 @dataclass(frozen=True)
 class RiskFacts:
-    """Everything one risk's card shows, fetched by the handler."""
+    """Everything one risk's card shows, fetched by the handler, and the day it is shown."""
 
-    risk: Risk
-    service: Service | None
-    assessments: list[RiskAssessment]
-    controls: list[Control]
-    decisions: list[Decision]
-    people: dict[int, Person]
+    view: RiskView
     today: date
 
 
@@ -154,7 +149,8 @@ def decision_words(decision: Decision, people: dict[int, Person]) -> str:
 def risk_card(facts: RiskFacts) -> Json:
     """One risk with its score history, controls, decisions and the buttons to act on it
     (the store checks each again)."""
-    risk, people = facts.risk, facts.people
+    view = facts.view
+    risk, people = view.risk, view.people
     target = (
         score_words(risk.target_likelihood, risk.target_impact)
         if risk.target_likelihood
@@ -168,7 +164,7 @@ def risk_card(facts: RiskFacts) -> Json:
                 ("Target", target),
                 ("Status", risk.status.label),
                 ("Category", risk.category.label),
-                ("Scope", scope_words(facts.service)),
+                ("Scope", scope_words(view.service)),
                 ("Owner", name_of(people.get(risk.owner_id) if risk.owner_id else None)),
                 ("Review by", review_words(risk, facts.today)),
                 ("Escalation route", risk.escalation_route or "not set"),
@@ -178,7 +174,7 @@ def risk_card(facts: RiskFacts) -> Json:
     if risk.description:
         body.append(cards.typed(risk.description))
     body.append(cards.words("**Score history**"))
-    for a in list(reversed(facts.assessments))[:HISTORY_LIMIT]:
+    for a in list(reversed(view.assessments))[:HISTORY_LIMIT]:
         who = people.get(a.assessed_by_id) if a.assessed_by_id else None
         body.append(
             cards.typed(
@@ -186,10 +182,10 @@ def risk_card(facts: RiskFacts) -> Json:
             )
         )
         body.append(cards.words(when(a.assessed_at), subtle=True))
-    if not facts.assessments:
+    if not view.assessments:
         body.append(cards.words("Not scored yet; the quality lead scores each risk.", subtle=True))
-    body.append(cards.words(f"**Controls** ({len(facts.controls)})"))
-    for control in facts.controls[:DETAIL_CONTROL_LIMIT]:
+    body.append(cards.words(f"**Controls** ({len(view.controls)})"))
+    for control in view.controls[:DETAIL_CONTROL_LIMIT]:
         owner = people.get(control.owner_id) if control.owner_id else None
         body.append(cards.typed(control_words(control, owner, today=facts.today)))
         if control.is_open:
@@ -204,13 +200,13 @@ def risk_card(facts: RiskFacts) -> Json:
                     ],
                 }
             )
-    if len(facts.controls) > DETAIL_CONTROL_LIMIT:
-        hidden = len(facts.controls) - DETAIL_CONTROL_LIMIT
+    if len(view.controls) > DETAIL_CONTROL_LIMIT:
+        hidden = len(view.controls) - DETAIL_CONTROL_LIMIT
         body.append(cards.words(f"…and {hidden} more controls", subtle=True))
-    if not facts.controls:
+    if not view.controls:
         body.append(cards.words("No controls yet.", subtle=True))
-    body.append(cards.words(f"**Board decisions** ({len(facts.decisions)})"))
-    for decision in list(reversed(facts.decisions))[:DECISION_LIMIT]:
+    body.append(cards.words(f"**Board decisions** ({len(view.decisions)})"))
+    for decision in list(reversed(view.decisions))[:DECISION_LIMIT]:
         body.append(cards.typed(decision_words(decision, people)))
     ref = {"ref": risk.ref}
     actions = [

@@ -10,8 +10,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from store.infra.errors import NotFound
-from store.records import checkpoints, controls, decisions, people, risks
+from store.records import checkpoints, decisions, people, risks
 from store.records.fields import FieldReader
 from store.records.models import Issue, Person, Risk, ident
 from store.records.permissions import Action, require
@@ -28,6 +27,7 @@ from store.records.register_forms import (
     read_status_change,
     record_scoring,
 )
+from store.records.risk_view import risk_view
 from teams import cards, dialog_forms
 from teams.dialog_forms import action_data, answers_of, data_of, person_picked, picked
 from teams.face import Action as CardAction
@@ -103,21 +103,7 @@ def ref_of(activity: Json) -> str:
 
 def risk_facts(session: Session, viewer: Person, ref: str, face: Face) -> RiskFacts:
     risks.require_reader(session, actor=viewer)
-    risk = risks.get_risk(session, ref)
-    found = risks.controls_of(session, risk)
-    decided = decisions.decisions_on(session, risk=risk)
-    history = risks.assessments(session, risk)
-    ids = {risk.owner_id, *(c.owner_id for c in found), *(a.assessed_by_id for a in history)}
-    ids |= {d.decided_by_id for d in decided} | {d.owner_id for d in decided}
-    return RiskFacts(
-        risk=risk,
-        service=people.service_by_id(session, service_id=risk.service_id),
-        assessments=history,
-        controls=found,
-        decisions=decided,
-        people=people.by_ids(session, ids=ids),
-        today=face.clock.now().date(),
-    )
+    return RiskFacts(risk_view(session, ref), today=face.clock.now().date())
 
 
 def risk_command(face: Face, activity: Json, rest: str) -> Json:
@@ -143,7 +129,7 @@ def risk_command(face: Face, activity: Json, rest: str) -> Json:
 
     def show(session: Session) -> Json:
         facts = risk_facts(session, sender_of(session, activity, face=face), words[0], face)
-        return cards.message(f"{facts.risk.ref} {facts.risk.title}", risk_card(facts))
+        return cards.message(f"{facts.view.risk.ref} {facts.view.risk.title}", risk_card(facts))
 
     return face.run(show)
 
@@ -460,18 +446,10 @@ def checkpoint_command(face: Face, activity: Json, rest: str) -> Json:
 def checkpoint_report(face: Face, activity: Json, number: str | None) -> Json:
     def build(session: Session) -> Json:
         risks.require_reader(session, actor=sender_of(session, activity, face=face))
-        checkpoint = (
-            checkpoints.get_checkpoint(session, number)
-            if number
-            else checkpoints.latest_checkpoint(session)
+        report = checkpoints.report_of(session, number)
+        text, content = checkpoint_card(
+            report.checkpoint, report.progress, controls_by_id=report.controls_by_id
         )
-        if checkpoint is None:
-            raise NotFound("No checkpoint has been opened yet")
-        progress = checkpoints.progress(session, checkpoint)
-        by_id = {c.id: c for p in progress for c in p.controls if c.id is not None}
-        updated = {u.control_id for u in checkpoints.updates_at(session, checkpoint=checkpoint)}
-        by_id |= controls.by_ids(session, ids=updated - by_id.keys())
-        text, content = checkpoint_card(checkpoint, progress, controls_by_id=by_id)
         return cards.message(text, content)
 
     return face.run(build)

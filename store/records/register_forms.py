@@ -225,14 +225,25 @@ def read_new_control(
     return form.result(NewControl(description, picked, due, priority))
 
 
-def new_due_date(word: str) -> date:
-    """The new due date typed after ``delayed`` in a control command."""
+def read_control_words(words: list[str], *, usage: str) -> StatusUpdate:
+    """A status typed after a control's ref: ``complete``, ``delayed 2026-12-10 why`` or
+    ``ineffective what is wrong``; a word that is no status is refused with ``usage`` (in the
+    face's words)."""
     try:
-        return date.fromisoformat(word)
-    except ValueError:
-        raise ValidationError(
-            f"'{word}' is not a date; write the new due date like 2026-12-10"
-        ) from None
+        status = ControlStatus.parse(words[0] if words else "")
+    except ValueError as error:
+        raise ValidationError(f"{error}. {usage}") from None
+    new_due = None
+    rest = words[1:]
+    if status == ControlStatus.DELAYED and rest:
+        try:
+            new_due = date.fromisoformat(rest[0])
+        except ValueError:
+            raise ValidationError(
+                f"'{rest[0]}' is not a date; write the new due date like 2026-12-10"
+            ) from None
+        rest = rest[1:]
+    return StatusUpdate(status, new_due, " ".join(rest) or None)
 
 
 # ---------------------------------------------------------------------- a decision
