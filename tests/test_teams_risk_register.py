@@ -367,3 +367,67 @@ def test_the_project_lead_opens_a_checkpoint_and_reads_who_has_answered(
     assert f"{owner.name}: 1 of 1 waiting" in str(content(report))
     refused = said(teams, "checkpoint Surprise", teams.world.staff)
     assert refused["text"].startswith("You can't open implementation checkpoints")
+
+
+def test_project_lead_adds_a_control_and_escalates_the_risk_from_its_card(
+    teams: TeamsApp,
+) -> None:
+    lead, owner = teams.world.project_lead, teams.world.team_leader
+    ref, _ = a_risk(teams, owner=teams.world.manager)
+    card = content(said(teams, f"risk {ref}", lead))
+
+    form = dialog_card(fetch(teams, dialog_button(card, "Add control"), by=lead))
+    done = closed_with(
+        submit(
+            teams,
+            form,
+            {"description": "Super-user on each night shift", "owner": str(owner.id)},
+            by=lead,
+        )
+    )
+    added = [c for c in all_of(teams, Control) if c.owner_id == owner.id]
+    assert len(added) == 1 and done == f"{added[0].ref} is on {ref}."
+    assert added[0].priority is False
+
+    form = dialog_card(fetch(teams, dialog_button(card, "Change status"), by=lead))
+    empty = dialog_card(submit(teams, form, {"status": "escalated", "note": ""}, by=lead))
+    assert error_beside(empty, "note") == "The reason is required"
+    done = closed_with(
+        submit(teams, form, {"status": "escalated", "note": "Supplier missed the fix"}, by=lead)
+    )
+    assert done == f"{ref} is now escalated."
+    assert all_of(teams, Risk)[0].status.value == "escalated"
+
+
+def test_a_dialog_teams_sends_again_records_one_risk(teams: TeamsApp) -> None:
+    lead = teams.world.project_lead
+    value = {
+        "data": {
+            "golive": "risk_add",
+            "title": "Agency staff have no logins",
+            "category": "staffing_pressures",
+            "service": "organisation",
+        }
+    }
+    activity = teams.fake.invoke("task/submit", value, user=teams.user(lead))
+
+    first, again = teams.send(activity), teams.send(activity)
+
+    assert first.json() == again.json()
+    assert closed_with(first.json()).startswith("R-")
+    assert len(all_of(teams, Risk)) == 1
+
+
+def test_an_ineffective_control_offers_a_rescore_or_another_control(teams: TeamsApp) -> None:
+    owner = teams.world.manager
+    ref, control_id = a_risk(teams, owner=owner)
+    control_ref = control(teams, control_id).ref
+
+    answer = said(teams, f'control {control_ref} ineffective "Sheets go missing"', owner)
+
+    assert answer["text"] == (
+        f"{control_ref} is now ineffective. Next: rescore {ref} or add another control."
+    )
+    titles = [a["title"] for a in content(answer)["actions"]]
+    assert titles == [f"Rescore {ref}", "Add another control"]
+    assert control(teams, control_id).status == ControlStatus.INEFFECTIVE
