@@ -13,7 +13,7 @@ from store.infra.errors import DomainError
 from store.records import checkpoints, controls, inbound, people, risks
 from store.records.enums import ControlStatus
 from store.records.fields import FieldReader
-from store.records.models import Control, Person, Verification
+from store.records.models import Control, Person, Risk, Verification
 from store.records.permissions import Action, require
 from store.records.register_forms import (
     NewControl,
@@ -37,7 +37,7 @@ from teams.register_cards import (
     controls_card,
     next_step_card,
 )
-from teams.risk_commands import command_words, said
+from teams.risk_commands import command_words, prompt, said
 
 F = RegisterField
 USAGE = 'control C-12 complete | delayed 2026-12-10 "why" | ineffective "what is wrong"'
@@ -74,7 +74,7 @@ def record_update(
     return f"{control.ref} is now {change.status.label.lower()}."
 
 
-def _mine(session: Session, owner: Person) -> list[tuple[Control, Any]]:
+def _mine(session: Session, owner: Person) -> list[tuple[Control, Risk | None]]:
     return [(c, controls.risk_of(session, c)) for c in controls.controls_owned_by(session, owner)]
 
 
@@ -91,7 +91,7 @@ def control_card(control: Control, owner: Person | None, *, face: Face) -> Json:
     data = {"control": str(control.id)}
     actions = (
         [
-            cards.execute("Complete", Verb.CONTROL_COMPLETE, {**data, "status": "complete"}),
+            cards.execute("Complete", Verb.CONTROL_COMPLETE, {**data, "shown": "control"}),
             cards.dialog_button("Update status", {"golive": Name.CONTROL_UPDATE, **data}),
         ]
         if control.is_open
@@ -112,7 +112,7 @@ def control_command(face: Face, activity: Json, rest: str) -> Json:
 
         def show(session: Session) -> Json:
             control = _updatable(session, sender_of(session, activity, face=face), args[0])
-            owner = people_of(session, control)
+            owner = owner_of(session, control)
             return cards.message(control.ref, control_card(control, owner, face=face))
 
         return face.run(show)
@@ -132,7 +132,7 @@ def control_command(face: Face, activity: Json, rest: str) -> Json:
     return face.run(work)
 
 
-def people_of(session: Session, control: Control) -> Person | None:
+def owner_of(session: Session, control: Control) -> Person | None:
     return people.person_by_id(session, person_id=control.owner_id)
 
 
@@ -162,6 +162,11 @@ def complete(face: Face, activity: Json) -> Json:
         problem = str(error)
 
     def shown(session: Session) -> Json:
+        if data.get("shown") == "control":
+            control = controls.get_control(session, str(data.get("control") or ""))
+            card = control_card(control, owner_of(session, control), face=face)
+            card["body"][:0] = [cards.words(problem or done or "", attention=bool(problem))]
+            return card
         owner = sender_of(session, activity, face=face)
         _, content = controls_card(
             _mine(session, owner), owner, today=now.date(), problem=problem, done=done
@@ -235,7 +240,7 @@ def submit_update(face: Face, activity: Json) -> Json:
     )
 
 
-def _addable(session: Session, actor: Person, ref: str) -> Any:
+def _addable(session: Session, actor: Person, ref: str) -> Risk:
     risk = risks.get_risk(session, ref)
     require(session, actor, Action.ADD_CONTROL, service_id=risk.service_id)
     return risk
@@ -244,12 +249,11 @@ def _addable(session: Session, actor: Person, ref: str) -> Any:
 def add_prompt(face: Face, activity: Json, ref: str) -> Json:
     def allowed(session: Session) -> Json:
         risk = _addable(session, sender_of(session, activity, face=face), ref)
-        return cards.message(
+        return prompt(
             f"Control on {risk.ref}",
-            cards.card(
-                [cards.typed(f"{risk.ref} {risk.title}")],
-                [cards.dialog_button("Add control", {"golive": Name.CONTROL_ADD, "ref": risk.ref})],
-            ),
+            f"{risk.ref} {risk.title}",
+            "Add control",
+            {"golive": Name.CONTROL_ADD, "ref": risk.ref},
         )
 
     return face.run(allowed)

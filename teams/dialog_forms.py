@@ -70,7 +70,7 @@ def submit(
 ) -> Json:
     """``write`` makes the change in one transaction and says what it did; that sentence
     closes the dialog (and answers a resent submit)."""
-    answers = {key: value for key, value in data_of(activity).items() if key in fields}
+    answers = answers_of(activity, fields)
 
     def back(errors: dict[str, str]) -> Json:
         return cards.dialog(title, face.read(lambda session: again(session, errors)))

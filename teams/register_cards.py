@@ -284,9 +284,7 @@ def controls_card(
             {
                 "type": "ActionSet",
                 "actions": [
-                    cards.execute(
-                        "Complete", Verb.CONTROL_COMPLETE, {**data, "status": "complete"}
-                    ),
+                    cards.execute("Complete", Verb.CONTROL_COMPLETE, data),
                     cards.dialog_button(
                         "Delayed…", {"golive": Name.CONTROL_UPDATE, **data, "preset": "delayed"}
                     ),

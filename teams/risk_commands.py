@@ -74,7 +74,8 @@ DECISION_FIELDS: set[str] = {F.KIND, F.SUMMARY, F.OWNER, F.ESCALATION_ROUTE, F.F
 
 
 def said(text: str) -> Json:
-    return cards.message(text, cards.card([cards.words(text)]))
+    """A sentence, shown as written (it may carry a name someone typed)."""
+    return cards.message(text, cards.card([cards.typed(text)]))
 
 
 def prompt(text: str, about: str, button: str, data: Json) -> Json:

@@ -431,3 +431,18 @@ def test_an_ineffective_control_offers_a_rescore_or_another_control(teams: Teams
     titles = [a["title"] for a in content(answer)["actions"]]
     assert titles == [f"Rescore {ref}", "Add another control"]
     assert control(teams, control_id).status == ControlStatus.INEFFECTIVE
+
+
+def test_complete_on_a_controls_own_card_answers_with_that_card(teams: TeamsApp) -> None:
+    owner = teams.world.manager
+    _, control_id = a_risk(teams, owner=owner)
+    ref = control(teams, control_id).ref
+    card = content(said(teams, f"control {ref}", owner))
+    [complete] = [a for a in card["actions"] if a["title"] == "Complete"]
+
+    shown = click(teams, complete["verb"], complete["data"], by=owner)
+
+    assert shown["body"][0]["text"] == f"{ref} is now complete."
+    assert "Complete" in shown["body"][1]["inlines"][0]["text"]
+    assert "actions" not in shown
+    assert control(teams, control_id).status == ControlStatus.COMPLETE
