@@ -47,8 +47,10 @@ from store.records.enums import ControlStatus
 from store.records.models import Checkpoint, Person, ident
 from store.records.permissions import Action, require
 from store.records.register_forms import (
+    Assignment,
     NewControl,
     StatusUpdate,
+    read_assignment,
     read_control_update,
     read_control_words,
     read_new_control,
@@ -313,26 +315,18 @@ def open_assign(deps: Deps, client: WebClient, body: Json, control_id: str) -> N
     open_for_actor(deps, client, body, build)
 
 
-@dataclass(frozen=True)
-class Assignment:
-    owner_id: str
-    due_date: date | None
-
-
-def parse_assign(view: Json) -> FormResult[Assignment]:
+def parse_assign(view: Json) -> FormResult[Assignment[str]]:
     form = Form(view)
-    owner_id = form.user(ControlIds.OWNER, label="An owner", required=True)
-    due = form.day(ControlIds.DUE_DATE, label="The due date")
-    if owner_id is None:
-        return form.invalid()
-    return form.result(Assignment(owner_id, due))
+    return read_assignment(
+        form, owner=lambda: form.user(ControlIds.OWNER, label="An owner", required=True)
+    )
 
 
 def submit_assign(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClient) -> None:
     assignment = accepted(ack, parse_assign(view))
     if assignment is None:
         return
-    owner_id = assignment.owner_id
+    owner_id = assignment.owner
 
     def work(session: Session) -> str:
         actor = actor_in(session, deps, body)

@@ -7,7 +7,7 @@ a modal about one risk for someone who may act on it (``open_risk_modal``).
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -41,9 +41,11 @@ from store.records.models import Person, Risk
 from store.records.permissions import Action, require
 from store.records.register_forms import (
     NewRiskForm,
+    RiskEdit,
     StatusChange,
     read_filters,
     read_new_risk,
+    read_risk_edit,
     read_status_change,
 )
 from store.records.risk_view import risk_view
@@ -146,23 +148,9 @@ def open_edit(deps: Deps, client: WebClient, body: Json, ref: str) -> None:
     open_risk_modal(deps, client, body, ref, action=Action.RECORD_RISK, modal=modal)
 
 
-@dataclass(frozen=True)
-class RiskEdit:
-    title: str
-    description: str
-    owner_id: str | None
-    escalation_route: str
-
-
-def parse_edit(view: Json) -> FormResult[RiskEdit]:
+def parse_edit(view: Json) -> FormResult[RiskEdit[str]]:
     form = Form(view)
-    title = form.text(RiskIds.TITLE, label="The risk", required=True)
-    description = form.text(RiskIds.DESCRIPTION, label="The description") or ""
-    owner_id = form.user(RiskIds.OWNER, label="An owner")
-    route = form.text(RiskIds.ESCALATION_ROUTE, label="The escalation route") or ""
-    if title is None:
-        return form.invalid()
-    return form.result(RiskEdit(title, description, owner_id, route))
+    return read_risk_edit(form, owner=lambda: form.user(RiskIds.OWNER, label="An owner"))
 
 
 def submit_edit(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClient) -> None:
@@ -178,7 +166,7 @@ def submit_edit(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClient)
             now=deps.now(),
             title=edit.title,
             description=edit.description,
-            owner=chosen_in(session, deps, edit.owner_id) if edit.owner_id else None,
+            owner=chosen_in(session, deps, edit.owner) if edit.owner else None,
             escalation_route=edit.escalation_route,
         )
     )

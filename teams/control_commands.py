@@ -9,16 +9,18 @@ from typing import Any
 
 from sqlmodel import Session
 
-from store.infra.errors import DomainError
+from store.infra.errors import DomainError, ValidationError
 from store.records import checkpoints, controls, inbound, people, risks
 from store.records.enums import ControlStatus
 from store.records.fields import FieldReader
 from store.records.models import Control, Person, Risk, Verification
 from store.records.permissions import Action, require
 from store.records.register_forms import (
+    Assignment,
     NewControl,
     RegisterField,
     StatusUpdate,
+    read_assignment,
     read_control_update,
     read_control_words,
     read_new_control,
@@ -32,6 +34,7 @@ from teams.register_cards import (
     Name,
     Verb,
     control_add_dialog,
+    control_assign_dialog,
     control_update_dialog,
     control_words,
     controls_card,
@@ -149,10 +152,10 @@ def complete(face: Face, activity: Json) -> Json:
         if activity.get("id") and not inbound.claim(session, key=key, now=now):
             return inbound.result_of(session, key=key)
         control = controls.get_control(session, str(data.get("control") or ""))
-        said = record_update(session, actor, control, change, face=face)
+        words = record_update(session, actor, control, change, face=face)
         if activity.get("id"):
-            inbound.remember_result(session, key=key, result=said)
-        return said
+            inbound.remember_result(session, key=key, result=words)
+        return words
 
     problem: str | None = None
     done: str | None = None
@@ -240,6 +243,73 @@ def submit_update(face: Face, activity: Json) -> Json:
     )
 
 
+ASSIGN_FIELDS: set[str] = {F.OWNER, F.DUE_DATE}
+
+
+def _assignable(session: Session, actor: Person, control_id: str) -> Control:
+    control = controls.get_control(session, control_id)
+    require(
+        session,
+        actor,
+        Action.ADD_CONTROL,
+        service_id=controls.parent_service_id(session, control),
+    )
+    return control
+
+
+def open_assign(face: Face, activity: Json) -> Json:
+    control_id = str(data_of(activity).get("control") or "")
+
+    def build(session: Session) -> Json:
+        control = _assignable(session, sender_of(session, activity, face=face), control_id)
+        return control_assign_dialog(control, people=owner_choices(session))
+
+    return dialog_forms.opened(face, "Assign a control", build)
+
+
+def submit_assign(face: Face, activity: Json) -> Json:
+    control_id = str(data_of(activity).get("control") or "")
+
+    def again(session: Session, errors: dict[str, str]) -> Json:
+        return control_assign_dialog(
+            controls.get_control(session, control_id),
+            people=owner_choices(session),
+            errors=errors,
+            answers=answers_of(activity, ASSIGN_FIELDS),
+        )
+
+    def read(form: FieldReader) -> Any:
+        return read_assignment(
+            form, owner=lambda: picked(form, F.OWNER, label="An owner", required=True)
+        )
+
+    def write(session: Session, actor: Person, assignment: Assignment[int]) -> str:
+        control = controls.get_control(session, control_id)
+        owner = person_picked(session, assignment.owner, field=F.OWNER)
+        if owner is None:
+            raise ValidationError("Choose an owner", field=F.OWNER)
+        controls.assign_control(
+            session,
+            actor=actor,
+            control=control,
+            owner=owner,
+            due_date=assignment.due_date,
+            now=face.clock.now(),
+        )
+        controls.owe_assignment_notice(session, actor=actor, control=control, now=face.clock.now())
+        return f"{control.ref} is now owned by {owner.name}."
+
+    return dialog_forms.submit(
+        face,
+        activity,
+        title="Assign a control",
+        fields=ASSIGN_FIELDS,
+        read=read,
+        again=again,
+        write=write,
+    )
+
+
 def _addable(session: Session, actor: Person, ref: str) -> Risk:
     risk = risks.get_risk(session, ref)
     require(session, actor, Action.ADD_CONTROL, service_id=risk.service_id)
@@ -315,5 +385,6 @@ COMMANDS = {
 DIALOGS = {
     Name.CONTROL_UPDATE: Dialog(open_update, submit_update),
     Name.CONTROL_ADD: Dialog(open_add, submit_add),
+    Name.CONTROL_ASSIGN: Dialog(open_assign, submit_assign),
 }
 ACTIONS: dict[str, CardAction] = {Verb.CONTROL_COMPLETE: complete}

@@ -32,10 +32,13 @@ def action_data(activity: Json) -> Json:
     return data if isinstance(data, dict) else {}
 
 
-def picked(form: FieldReader, field: str, *, label: str) -> int | None:
-    """A golive person chosen from a dialog's list, by id; unanswered is nobody."""
+def picked(form: FieldReader, field: str, *, label: str, required: bool = False) -> int | None:
+    """A golive person chosen from a dialog's list, by id; unanswered is nobody, unless one
+    is ``required``."""
     raw = str(form.values.get(field) or "").strip()
     if not raw:
+        if required:
+            form.errors[field] = f"Choose {label.lower()}"
         return None
     if not raw.isdigit():
         form.errors[field] = f"Choose {label.lower()} from the list"

@@ -46,9 +46,11 @@ class Name:
 
     RISK_ADD = "risk_add"
     RISK_STATUS = "risk_status"
+    RISK_EDIT = "risk_edit"
     SCORE = "risk_score"
     CONTROL_ADD = "control_add"
     CONTROL_UPDATE = "control_update"
+    CONTROL_ASSIGN = "control_assign"
     DECISION = "decision_record"
 
 
@@ -196,7 +198,11 @@ def risk_card(facts: RiskFacts) -> Json:
                         cards.dialog_button(
                             "Update status",
                             {"golive": Name.CONTROL_UPDATE, "control": str(control.id)},
-                        )
+                        ),
+                        cards.dialog_button(
+                            "Assign owner or due date",
+                            {"golive": Name.CONTROL_ASSIGN, "control": str(control.id)},
+                        ),
                     ],
                 }
             )
@@ -213,6 +219,7 @@ def risk_card(facts: RiskFacts) -> Json:
         cards.dialog_button("Score", {"golive": Name.SCORE, **ref}),
         cards.dialog_button("Add control", {"golive": Name.CONTROL_ADD, **ref}),
         cards.dialog_button("Record decision", {"golive": Name.DECISION, **ref}),
+        cards.dialog_button("Edit", {"golive": Name.RISK_EDIT, **ref}),
         cards.dialog_button("Change status", {"golive": Name.RISK_STATUS, **ref}),
     ]
     return cards.card(body, actions)
@@ -422,6 +429,44 @@ def risk_add_dialog(
     )
 
 
+def risk_edit_dialog(
+    risk: Risk,
+    *,
+    people: list[tuple[int, str]],
+    errors: dict[str, str] | None = None,
+    answers: dict[str, Any] | None = None,
+) -> Json:
+    """The risk's words, owner and escalation route, as they are now."""
+    given = answers or {}
+    inputs = [
+        cards.text_input(
+            F.TITLE, "Risk", value=_answer(given, F.TITLE, risk.title) or "", multiline=False
+        ),
+        cards.text_input(
+            F.DESCRIPTION,
+            "What could happen, and to whom",
+            value=_answer(given, F.DESCRIPTION, risk.description) or "",
+        ),
+        cards.choice_input(
+            F.OWNER,
+            "Risk owner",
+            _people(people),
+            value=_answer(given, F.OWNER, _str(risk.owner_id)),
+            required=False,
+        ),
+        cards.text_input(
+            F.ESCALATION_ROUTE,
+            "Escalation route",
+            value=_answer(given, F.ESCALATION_ROUTE, risk.escalation_route) or "",
+            multiline=False,
+            limit=300,
+        ),
+    ]
+    data = {"golive": Name.RISK_EDIT, "ref": risk.ref}
+    head = [cards.typed(risk.ref)]
+    return form_card(head, inputs, errors=errors or {}, title="Save", data=data)
+
+
 def risk_status_dialog(
     risk: Risk, *, errors: dict[str, str] | None = None, answers: dict[str, Any] | None = None
 ) -> Json:
@@ -535,6 +580,25 @@ def control_add_dialog(
     data = {"golive": Name.CONTROL_ADD, "ref": risk.ref}
     head = [cards.typed(f"{risk.ref} {risk.title}")]
     return form_card(head, inputs, errors=errors or {}, title="Add control", data=data)
+
+
+def control_assign_dialog(
+    control: Control,
+    *,
+    people: list[tuple[int, str]],
+    errors: dict[str, str] | None = None,
+    answers: dict[str, Any] | None = None,
+) -> Json:
+    given = answers or {}
+    inputs = [
+        cards.choice_input(
+            F.OWNER, "Owner", _people(people), value=_answer(given, F.OWNER, _str(control.owner_id))
+        ),
+        _date(F.DUE_DATE, "Due by", _answer(given, F.DUE_DATE, _iso(control.due_date))),
+    ]
+    data = {"golive": Name.CONTROL_ASSIGN, "control": str(control.id)}
+    head = [cards.typed(f"{control.ref} {control.description}")]
+    return form_card(head, inputs, errors=errors or {}, title="Assign", data=data)
 
 
 def control_update_dialog(

@@ -18,11 +18,13 @@ from store.records.register_forms import (
     DecisionForm,
     NewRiskForm,
     RegisterField,
+    RiskEdit,
     Scoring,
     StatusChange,
     read_decision,
     read_filters,
     read_new_risk,
+    read_risk_edit,
     read_score,
     read_status_change,
     record_scoring,
@@ -42,6 +44,7 @@ from teams.register_cards import (
     register_card,
     risk_add_dialog,
     risk_card,
+    risk_edit_dialog,
     risk_status_dialog,
     score_dialog,
     score_words,
@@ -221,6 +224,50 @@ def _risk_for(session: Session, actor: Person, ref: str, action: Action) -> Risk
     risk = risks.get_risk(session, ref)
     require(session, actor, action, service_id=risk.service_id)
     return risk
+
+
+EDIT_FIELDS: set[str] = {F.TITLE, F.DESCRIPTION, F.OWNER, F.ESCALATION_ROUTE}
+
+
+def open_edit(face: Face, activity: Json) -> Json:
+    def build(session: Session) -> Json:
+        actor = sender_of(session, activity, face=face)
+        risk = _risk_for(session, actor, ref_of(activity), Action.RECORD_RISK)
+        return risk_edit_dialog(risk, people=owner_choices(session))
+
+    return dialog_forms.opened(face, f"Edit {ref_of(activity)}", build)
+
+
+def submit_edit(face: Face, activity: Json) -> Json:
+    ref = ref_of(activity)
+
+    def again(session: Session, errors: dict[str, str]) -> Json:
+        return risk_edit_dialog(
+            risks.get_risk(session, ref),
+            people=owner_choices(session),
+            errors=errors,
+            answers=answers_of(activity, EDIT_FIELDS),
+        )
+
+    def read(form: FieldReader) -> Any:
+        return read_risk_edit(form, owner=lambda: picked(form, F.OWNER, label="An owner"))
+
+    def write(session: Session, actor: Person, edit: RiskEdit[int]) -> str:
+        risks.update_details(
+            session,
+            actor=actor,
+            ref=ref,
+            now=face.clock.now(),
+            title=edit.title,
+            description=edit.description,
+            owner=person_picked(session, edit.owner, field=F.OWNER),
+            escalation_route=edit.escalation_route,
+        )
+        return f"{ref} is updated."
+
+    return dialog_forms.submit(
+        face, activity, title=f"Edit {ref}", fields=EDIT_FIELDS, read=read, again=again, write=write
+    )
 
 
 def open_status(face: Face, activity: Json) -> Json:
@@ -481,6 +528,7 @@ COMMANDS = {
 }
 DIALOGS = {
     Name.RISK_ADD: Dialog(open_add, submit_add),
+    Name.RISK_EDIT: Dialog(open_edit, submit_edit),
     Name.RISK_STATUS: Dialog(open_status, submit_status),
     Name.SCORE: Dialog(open_score, submit_score),
     Name.DECISION: Dialog(open_decision, submit_decision),

@@ -446,3 +446,33 @@ def test_complete_on_a_controls_own_card_answers_with_that_card(teams: TeamsApp)
     assert "Complete" in shown["body"][1]["inlines"][0]["text"]
     assert "actions" not in shown
     assert control(teams, control_id).status == ControlStatus.COMPLETE
+
+
+def test_project_lead_edits_a_risk_and_gives_its_control_a_new_owner(teams: TeamsApp) -> None:
+    lead, leader = teams.world.project_lead, teams.world.team_leader
+    ref, control_id = a_risk(teams, owner=teams.world.manager)
+    card = content(said(teams, f"risk {ref}", lead))
+
+    form = dialog_card(fetch(teams, dialog_button(card, "Edit"), by=lead))
+    assert next(b for b in form["body"] if b.get("id") == "title")["value"].startswith("Night")
+    done = closed_with(
+        submit(
+            teams,
+            form,
+            {"title": "Night staff locked out", "owner": str(leader.id), "description": ""},
+            by=lead,
+        )
+    )
+    assert done == f"{ref} is updated."
+    [risk] = all_of(teams, Risk)
+    assert (risk.title, risk.owner_id) == ("Night staff locked out", leader.id)
+
+    form = dialog_card(fetch(teams, dialog_button(card, "Assign owner or due date"), by=lead))
+    nobody = dialog_card(submit(teams, form, {"owner": "", "due_date": ""}, by=lead))
+    assert error_beside(nobody, "owner") == "Choose an owner"
+    done = closed_with(
+        submit(teams, form, {"owner": str(leader.id), "due_date": "2026-12-20"}, by=lead)
+    )
+    assert done == f"{control(teams, control_id).ref} is now owned by {leader.name}."
+    assert control(teams, control_id).owner_id == leader.id
+    assert control(teams, control_id).due_date == date(2026, 12, 20)

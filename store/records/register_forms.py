@@ -107,6 +107,26 @@ def read_new_risk(
 
 
 @dataclass(frozen=True)
+class RiskEdit(Generic[Owner]):
+    title: str
+    description: str
+    owner: Owner | None
+    escalation_route: str
+
+
+def read_risk_edit(
+    form: FieldReader, *, owner: Callable[[], Owner | None]
+) -> FormResult[RiskEdit[Owner]]:
+    title = form.text(F.TITLE, label="The risk", required=True)
+    description = form.text(F.DESCRIPTION, label="The description") or ""
+    picked = owner()
+    route = form.text(F.ESCALATION_ROUTE, label="The escalation route") or ""
+    if title is None:
+        return form.invalid()
+    return form.result(RiskEdit(title, description, picked, route))
+
+
+@dataclass(frozen=True)
 class StatusChange:
     status: RiskStatus
     note: str
@@ -223,6 +243,23 @@ def read_new_control(
     if description is None:
         return form.invalid()
     return form.result(NewControl(description, picked, due, priority))
+
+
+@dataclass(frozen=True)
+class Assignment(Generic[Owner]):
+    owner: Owner
+    due_date: date | None
+
+
+def read_assignment(
+    form: FieldReader, *, owner: Callable[[], Owner | None]
+) -> FormResult[Assignment[Owner]]:
+    """A control's owner (the face's picker must insist on one) and its due date."""
+    picked = owner()
+    due = form.day(F.DUE_DATE, label="The due date")
+    if picked is None:
+        return form.invalid()
+    return form.result(Assignment(picked, due))
 
 
 def read_control_words(words: list[str], *, usage: str) -> StatusUpdate:
