@@ -33,12 +33,14 @@ from teams.issue_cards import owner_choices
 from teams.register_cards import (
     Name,
     Verb,
-    control_add_dialog,
-    control_assign_dialog,
-    control_update_dialog,
     control_words,
     controls_card,
     next_step_card,
+)
+from teams.register_dialogs import (
+    control_add_dialog,
+    control_assign_dialog,
+    control_update_dialog,
 )
 from teams.risk_commands import command_words, prompt, said
 

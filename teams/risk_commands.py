@@ -40,14 +40,16 @@ from teams.register_cards import (
     RiskFacts,
     Verb,
     checkpoint_card,
-    decision_dialog,
     register_card,
-    risk_add_dialog,
     risk_card,
+    score_words,
+)
+from teams.register_dialogs import (
+    decision_dialog,
+    risk_add_dialog,
     risk_edit_dialog,
     risk_status_dialog,
     score_dialog,
-    score_words,
 )
 
 F = RegisterField
