@@ -4,12 +4,14 @@ Universal Actions by verb (``ACTIONS``). A feature adds its own by exporting tho
 one ``**`` line below, as teams/notices.py gathers the renderers."""
 
 from teams import (
+    control_commands,
     notice_actions,
     project_commands,
     queries,
     reminders,
     reporting,
     review_commands,
+    risk_commands,
     triage,
 )
 from teams.face import Action, Command, Dialog
@@ -19,14 +21,20 @@ COMMANDS: dict[str, Command] = {
     **queries.COMMANDS,
     **project_commands.COMMANDS,
     **review_commands.COMMANDS,
+    **risk_commands.COMMANDS,
+    **control_commands.COMMANDS,
 }
 DIALOGS: dict[str, Dialog] = {
     **reporting.DIALOGS,
     **review_commands.DIALOGS,
+    **risk_commands.DIALOGS,
+    **control_commands.DIALOGS,
 }
 ACTIONS: dict[str, Action] = {
     **triage.ACTIONS,
     **notice_actions.ACTIONS,
     **reminders.ACTIONS,
     **review_commands.ACTIONS,
+    **risk_commands.ACTIONS,
+    **control_commands.ACTIONS,
 }
