@@ -165,7 +165,7 @@ class OutboxSender:
                 if slot is not None:
                     self._release(slot)
                 continue
-            if self._deliver(message_id, previous_error):
+            if self._deliver(message_id, previous_error, lane=row.lane if paced else None):
                 sent += 1
         self._held = self._until_free(busy | taken) if paced else None
         return sent
@@ -186,7 +186,9 @@ class OutboxSender:
         with session_scope(self.engine) as session:
             return outbox.claim(session, message_id=message_id, now=now, lease=self.lease)
 
-    def _deliver(self, message_id: int, previous_error: str | None) -> bool:
+    def _deliver(
+        self, message_id: int, previous_error: str | None, *, lane: str | None = None
+    ) -> bool:
         unsure = previous_error is not None and previous_error.startswith((IN_FLIGHT, AMBIGUOUS))
         posting = False
         dm_user: str | None = None
@@ -234,7 +236,7 @@ class OutboxSender:
             if dm_user is not None:
                 # The DM channel we kept may be what Slack refused; open it afresh next time.
                 self._dm_channels.pop(dm_user, None)
-            self._slack_failed(message_id, error, unsure=unsure, posting=posting)
+            self._slack_failed(message_id, error, unsure=unsure, posting=posting, lane=lane)
         except NETWORK_ERRORS as error:
             reason = f"{type(error).__name__}: {error}"
             self._defer(message_id, reason, None, unsure=unsure or posting)
@@ -373,7 +375,13 @@ class OutboxSender:
             outbox.mark_sent(session, message, channel=channel, ts=ts, now=self.clock.now())
 
     def _slack_failed(
-        self, message_id: int, error: SlackApiError, *, unsure: bool, posting: bool
+        self,
+        message_id: int,
+        error: SlackApiError,
+        *,
+        unsure: bool,
+        posting: bool,
+        lane: str | None = None,
     ) -> None:
         """A lost answer (5xx) to a post leaves it unsure; a refusal or a rate limit means
         this attempt posted nothing, but an earlier unsure attempt stays unsure."""
@@ -381,6 +389,12 @@ class OutboxSender:
         code = str(error.response.get("error") or f"HTTP {status}")
         if status == 429 or code == "ratelimited":
             retry_after = _retry_after(error)
+            if lane is not None:
+                # Slack asked the conversation to rest: every sender leaves its lane for as long.
+                with session_scope(self.engine) as session:
+                    lanes.hold(
+                        session, lane=lane, until=self.clock.now() + timedelta(seconds=retry_after)
+                    )
             self._defer(
                 message_id,
                 f"rate limited for {retry_after}s",

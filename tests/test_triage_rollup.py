@@ -50,6 +50,15 @@ def reports_from_everyone(slack: SlackApp) -> list[str]:
     return [f"GL-{n:04d}" for n in range(1, len(people) + 1)]
 
 
+def burst(slack: SlackApp) -> tuple[list[str], OutboxSender]:
+    """Five reports at once, and the paced sender's passes right after: their refs, and the
+    sender to run again."""
+    refs = reports_from_everyone(slack)
+    sender = paced(slack)
+    run(sender)
+    return refs, sender
+
+
 def triage_posts(slack: SlackApp) -> list[Json]:
     return slack.fake.messages(TRIAGE_CHANNEL)
 
@@ -76,9 +85,7 @@ def rollup_rows(slack: SlackApp) -> list[OutboxMessage]:
 def test_reports_that_come_in_together_show_as_one_post_with_a_triage_button_each(
     slack: SlackApp,
 ) -> None:
-    refs = reports_from_everyone(slack)
-    sender = paced(slack)
-    run(sender)
+    refs, _sender = burst(slack)
 
     [rollup] = triage_posts(slack)
     assert key_of(rollup).startswith(f"issue_rollup:{TRIAGE_CHANNEL}:")
@@ -113,9 +120,7 @@ def test_reports_that_come_in_together_show_as_one_post_with_a_triage_button_eac
 def test_each_issue_gets_its_own_post_a_second_apart_once_the_channel_is_quiet(
     slack: SlackApp,
 ) -> None:
-    refs = reports_from_everyone(slack)
-    sender = paced(slack)
-    run(sender)
+    refs, sender = burst(slack)
     assert run(sender) == 0, "a second post within the second"
 
     for _ in refs:
@@ -139,9 +144,7 @@ def test_each_issue_gets_its_own_post_a_second_apart_once_the_channel_is_quiet(
 def test_triaging_a_rolled_up_issue_brings_its_own_post_forward_with_its_thread(
     slack: SlackApp,
 ) -> None:
-    refs = reports_from_everyone(slack)
-    sender = paced(slack)
-    run(sender)
+    refs, sender = burst(slack)
     [rollup] = triage_posts(slack)
     world = slack.world
     leader = world.team_leader.slack_user_id

@@ -55,6 +55,16 @@ def release(session: Session, slot: Slot) -> None:
     )
 
 
+def hold(session: Session, *, lane: str, until: datetime) -> None:
+    """Keep ``lane`` from taking a post before ``until`` (Slack asked it to wait), unless it
+    is held longer already."""
+    session.execute(
+        update(PostLane)
+        .where(col(PostLane.lane) == lane, col(PostLane.next_post_at) < until)
+        .values(next_post_at=until)
+    )
+
+
 def busy(session: Session, *, now: datetime) -> set[str]:
     """The lanes that may not take a post yet."""
     return set(session.exec(select(PostLane.lane).where(col(PostLane.next_post_at) > now)))
