@@ -140,7 +140,9 @@ class OutboxSender:
             busy = lanes.busy(session, now=now) if paced else set()
             due = outbox.due(session, now=now, limit=self.batch, busy=busy)
         sent = 0
-        taken: set[str] = set()
+        # Lanes this pass has posted into, or found busy (a thread reply's lane, its parent's
+        # channel, is only known here, so the scan could not leave it out).
+        taken: set[str] = set(busy)
         # Rolled-up posts a change in this pass turned out to wait on, by lane: they take the
         # lane before the quieter ones (which the scan put last, so they come after).
         self._wanted = {}
@@ -167,7 +169,7 @@ class OutboxSender:
                 continue
             if self._deliver(message_id, previous_error, lane=row.lane if paced else None):
                 sent += 1
-        self._held = self._until_free(busy | taken) if paced else None
+        self._held = self._until_free(taken) if paced else None
         return sent
 
     def _choose(self, row: outbox.Due, now: datetime) -> tuple[int, str | None]:
