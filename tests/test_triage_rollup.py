@@ -15,7 +15,6 @@ from bot.sender import OutboxSender
 from store.infra.db import session_scope
 from store.records import rollups
 from store.records.models import OutboxMessage
-from store.records.outbox import Notice
 from tests.slack_requests import users_select
 from tests.slackapp import SlackApp, report_values
 from tests.world import TRIAGE_CHANNEL
@@ -78,7 +77,7 @@ def own_post(slack: SlackApp, ref: str) -> Json:
 
 def rollup_rows(slack: SlackApp) -> list[OutboxMessage]:
     with session_scope(slack.engine, write=False) as session:
-        query = select(OutboxMessage).where(OutboxMessage.notice == Notice.ISSUE_TRIAGE_ROLLUP)
+        query = select(OutboxMessage).where(OutboxMessage.notice == rollups.ROLLUP_NOTICE)
         return list(session.exec(query))
 
 

@@ -539,9 +539,14 @@ def render_rollup(session: Session, message: OutboxMessage) -> RenderedMessage:
 
 RENDERERS: dict[str, Callable[[Session, OutboxMessage], RenderedMessage]] = {
     Notice.ISSUE_TRIAGE: render_triage,
-    Notice.ISSUE_TRIAGE_ROLLUP: render_rollup,
     Notice.ISSUE_CONFIRMATION: render_confirmation,
     Notice.ISSUE_ALERT: render_alert,
     Notice.ISSUE_CHANGE: render_change,
     Notice.ISSUE_ASSIGNED: render_assigned,
 }
+
+SLACK_ONLY: dict[str, Callable[[Session, OutboxMessage], RenderedMessage]] = {
+    rollups.ROLLUP_NOTICE: render_rollup,
+}
+"""Kinds only the Slack face owes itself (a roll-up answers Slack's own pace), so no other
+face has a renderer for them."""

@@ -31,7 +31,6 @@ class Notice(StrEnum):
     """What a message is about; the face words each from its facts and the current records."""
 
     ISSUE_TRIAGE = "issue_triage"
-    ISSUE_TRIAGE_ROLLUP = "issue_triage_rollup"
     ISSUE_CONFIRMATION = "issue_confirmation"
     ISSUE_ALERT = "issue_alert"
     ISSUE_CHANGE = "issue_change"

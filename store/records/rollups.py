@@ -21,6 +21,10 @@ from store.records.issues import parse_ref, service_names_of
 from store.records.models import Issue, OutboxMessage, RollupLine
 from store.records.outbox import PENDING, Method, Notice, by_key, message_row
 
+ROLLUP_NOTICE = "issue_triage_rollup"
+"""A roll-up's kind. Slack's own answer to its pace, so only the Slack face words it: every
+other face delivers each covered triage post itself and leaves roll-ups alone."""
+
 MOST_LINES = 40
 """Issues one roll-up shows: a line (and a button) each within Slack's 50 blocks a message,
 with room for the heading and the note under it."""
@@ -52,7 +56,7 @@ def roll_up(session: Session, *, channel: str, now: datetime, most: int = MOST_L
         message_row(
             key=f"issue_rollup:{channel}:{covered[0]}",
             method=Method.POST,
-            notice=Notice.ISSUE_TRIAGE_ROLLUP,
+            notice=ROLLUP_NOTICE,
             channel=channel,
             now=now,
         )
