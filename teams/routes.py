@@ -3,9 +3,30 @@ bot (``COMMANDS``), dialogs opened by a button and submitted (``DIALOGS``), and 
 Universal Actions by verb (``ACTIONS``). A feature adds its own by exporting those tables and
 one ``**`` line below, as teams/notices.py gathers the renderers."""
 
-from teams import queries, reporting, triage
+from teams import (
+    notice_actions,
+    project_commands,
+    queries,
+    reminders,
+    reporting,
+    review_commands,
+    triage,
+)
 from teams.face import Action, Command, Dialog
 
-COMMANDS: dict[str, Command] = {**reporting.COMMANDS, **queries.COMMANDS}
-DIALOGS: dict[str, Dialog] = {**reporting.DIALOGS}
-ACTIONS: dict[str, Action] = {**triage.ACTIONS}
+COMMANDS: dict[str, Command] = {
+    **reporting.COMMANDS,
+    **queries.COMMANDS,
+    **project_commands.COMMANDS,
+    **review_commands.COMMANDS,
+}
+DIALOGS: dict[str, Dialog] = {
+    **reporting.DIALOGS,
+    **review_commands.DIALOGS,
+}
+ACTIONS: dict[str, Action] = {
+    **triage.ACTIONS,
+    **notice_actions.ACTIONS,
+    **reminders.ACTIONS,
+    **review_commands.ACTIONS,
+}

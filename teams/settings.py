@@ -5,6 +5,8 @@ issuer, the token endpoint) are settings with Microsoft's addresses as defaults,
 point them at a local stand-in while the validation itself stays the same code.
 """
 
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -41,12 +43,28 @@ class TeamsSettings(BaseSettings):
     pace_seconds: float = Field(default=2.0, ge=0, validation_alias="TEAMS_PACE_SECONDS")
     # Azure AD object ids of the people who are golive admins from the start.
     admins: str = Field(default="", validation_alias="TEAMS_ADMINS")
+    # The provider's time zone, the one Slack's face reads: the day a reminder is answered on
+    # (a snooze lasts to the day after tomorrow there) and the times golive states in it.
+    timezone: str = Field(default="Europe/London", validation_alias="GOLIVE_TIMEZONE")
 
     @field_validator("service_url")
     @classmethod
     def _ends_with_slash(cls, value: str) -> str:
         value = value.strip()
         return value if value.endswith("/") else value + "/"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"'{value}' is not a time zone name like Europe/London") from None
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
 
     @property
     def admin_ids(self) -> list[str]:
