@@ -15,7 +15,7 @@ from store.records.actors import COMMAND_LINE
 from store.records.enums import ChannelPurpose, Impact, IssueCategory, Role, Urgency, Workaround
 from store.records.issues import IssueReport
 from store.records.outbox import OutboxMessage
-from tests.fakebotframework import SEND
+from tests.fakebotframework import SEND, TRIAGE_CONVERSATION
 from tests.fakebotframework import Person as TeamsUser
 from tests.fakeslack import FakeSlack
 from tests.teamsapp import TeamsApp
@@ -135,3 +135,23 @@ def test_a_purpose_routed_to_teams_alone_is_never_posted_to_slack(
     assert len(follow_ups) == 2
     assert all("is not Slack's" in (m.last_error or "") for m in follow_ups)
     assert all(m.attempts == 0 for m in follow_ups)
+
+
+def test_a_burst_reaches_slack_as_a_rollup_and_teams_as_a_card_each(teams: TeamsApp) -> None:
+    refs = [teams.report(f"Scanner {n} will not pair") for n in range(3)]
+    with FakeSlack() as slack:
+        client = WebClient(token="xoxb-test", base_url=slack.base_url)
+        sender = OutboxSender(teams.engine, client, teams.clock, min_interval=1.0)
+        while sender.run_once() > 0:
+            pass
+        [rollup] = slack.messages(TRIAGE_CHANNEL)
+        assert rollup["text"] == f"3 new go-live issues: {', '.join(refs)}"
+
+    teams.deliver()
+    cards = teams.fake.activities(SEND)
+    triage_cards = [c for c in cards if c.conversation == TRIAGE_CONVERSATION]
+    assert len(triage_cards) == 3
+    with session_scope(teams.engine, write=False) as session:
+        delivered = deliveries.statuses(session, face="teams")
+    rollups = [key for key in delivered if key.startswith("issue_rollup:")]
+    assert [delivered[key] for key in rollups] == ["skipped"]
