@@ -9,7 +9,7 @@ from typing import Protocol
 from sqlalchemy import Engine
 
 from bot.app import make_client
-from bot.sender import OutboxSender
+from bot.sender import LANES_AT_ONCE, OutboxSender
 from bot.settings import Settings
 from bot.views.care import use_fallback_dir
 from store.infra.clock import Clock
@@ -32,7 +32,7 @@ def run_scheduler_process(
 
     use_fallback_dir(settings.fallback_dir)
     if sender is None:
-        sender = OutboxSender(engine, make_client(settings), clock)
+        sender = OutboxSender(engine, make_client(settings), clock, parallel=LANES_AT_ONCE)
     sender.start()
     try:
         run_scheduler_forever(

@@ -26,6 +26,7 @@ from __future__ import annotations
 import http.client
 import logging
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -49,6 +50,8 @@ log = logging.getLogger("golive.outbox")
 METADATA_EVENT = "golive_outbox"
 AMBIGUOUS = "ambiguous"
 NETWORK_ERRORS = (OSError, URLError, TimeoutError, http.client.HTTPException)
+LANES_AT_ONCE = 8
+"""How many conversations a running golive process posts into side by side."""
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,7 @@ class OutboxSender:
         poll_seconds: float = 2.0,
         batch: int = 50,
         history_window: timedelta = timedelta(days=1),
+        parallel: int = 1,
     ) -> None:
         self.engine = engine
         self.clock = clock
@@ -104,6 +108,8 @@ class OutboxSender:
         self.poll_seconds = poll_seconds
         self.batch = batch
         self.history_window = history_window
+        self.parallel = max(parallel, 1)
+        self._pool: ThreadPoolExecutor | None = None
         # Our own client with no automatic retries: a silent retry after a dropped
         # connection is exactly the blind re-post this sender must not make.
         self.client = WebClient(
@@ -140,6 +146,8 @@ class OutboxSender:
             busy = lanes.busy(session, now=now) if paced else set()
             due = outbox.due(session, now=now, limit=self.batch, busy=busy)
         sent = 0
+        # Side by side, what this pass claimed is delivered once every lane is chosen.
+        claimed: list[tuple[int, str | None, str | None]] = []
         # Lanes this pass has posted into, or found busy (a thread reply's lane, its parent's
         # channel, is only known here, so the scan could not leave it out).
         taken: set[str] = set(busy)
@@ -167,10 +175,31 @@ class OutboxSender:
                 if slot is not None:
                     self._release(slot)
                 continue
-            if self._deliver(message_id, previous_error, lane=row.lane if paced else None):
-                sent += 1
+            lane = row.lane if paced else None
+            if self.parallel == 1:
+                sent += self._deliver(message_id, previous_error, lane=lane)
+            else:
+                claimed.append((message_id, previous_error, lane))
+        sent += sum(self._deliver_all(claimed))
         self._held = self._until_free(taken) if paced else None
         return sent
+
+    def _deliver_all(self, claimed: list[tuple[int, str | None, str | None]]) -> list[bool]:
+        """Deliver what a pass claimed side by side, up to ``parallel`` at once. Paced, each
+        message is in a lane of its own (one post per conversation a pass), and Slack answers
+        each call in a tenth of a second or more: a surge's confirmations to a hundred
+        reporters must not queue behind one another. Updates (no lane) follow in the order
+        they were owed. A change found waiting on a rolled-up post brings it forward in the
+        next pass (the roll-up line is marked wanted) rather than in this one."""
+        laned = [job for job in claimed if job[2] is not None]
+        if len(laned) < 2:
+            return [self._deliver(m, e, lane=lane) for m, e, lane in claimed]
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(self.parallel, thread_name_prefix="golive-outbox")
+        results = list(
+            self._pool.map(lambda job: self._deliver(job[0], job[1], lane=job[2]), laned)
+        )
+        return results + [self._deliver(m, e, lane=lane) for m, e, lane in claimed if lane is None]
 
     def _choose(self, row: outbox.Due, now: datetime) -> tuple[int, str | None]:
         """What takes the lane ``row`` won: a rolled-up post a change waits on, before a
@@ -462,6 +491,9 @@ class OutboxSender:
         if self._thread is not None:
             self._thread.join(timeout=timeout)
             self._thread = None
+        if self._pool is not None:
+            self._pool.shutdown(wait=False)
+            self._pool = None
 
     def _loop(self) -> None:
         while not self._stopping.is_set():

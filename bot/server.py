@@ -21,7 +21,7 @@ from bot.after_ack import AfterAckPool
 from bot.app import create_app, make_client
 from bot.logging_setup import with_request_id
 from bot.processes import SchedulerProcess, die_with_parent
-from bot.sender import OutboxSender
+from bot.sender import LANES_AT_ONCE, OutboxSender
 from bot.settings import Settings
 from store.infra.clock import Clock
 from store.infra.db import make_engine, reachable
@@ -172,7 +172,7 @@ def serve(
         sys.setswitchinterval(SWITCH_INTERVAL_S)
         mine = worker_engine(engine, threads=threads)
         client = make_client(settings)
-        sender = OutboxSender(mine, client, clock)
+        sender = OutboxSender(mine, client, clock, parallel=LANES_AT_ONCE)
         sender.start()
         # Bolt's default pool of 5 threads for work after the ack would open only about 20
         # modals a second in a surge, and a trigger id expires after 3 seconds.
@@ -234,14 +234,14 @@ def _bind_worker_to_master(server: Arbiter, _worker: object) -> None:
 
 def worker_engine(engine: Engine, *, threads: int) -> Engine:
     """The worker's own engine (made after the fork), with a connection for every thread that
-    can hold one at once: the request threads, the post-ack threads and the sender, so an ack
-    never waits for a connection held by post-ack work (the default 5 + 10 is fewer than the
-    forty threads). Only the request threads' share is kept open when idle; the rest are
-    opened in a surge and closed after it."""
+    can hold one at once: the request threads, the post-ack threads and the sender's lanes, so
+    an ack never waits for a connection held by post-ack work (the default 5 + 10 is fewer
+    than the forty threads). Only the request threads' share is kept open when idle; the rest
+    are opened in a surge and closed after it."""
     return make_engine(
         engine.url.render_as_string(hide_password=False),
         pool_size=threads + 2,
-        max_overflow=LAZY_THREADS,
+        max_overflow=LAZY_THREADS + LANES_AT_ONCE,
     )
 
 

@@ -7,7 +7,7 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine
 
 from bot.app import create_app, make_client
-from bot.sender import OutboxSender
+from bot.sender import LANES_AT_ONCE, OutboxSender
 from bot.settings import README_HINT, Settings, SettingsError
 from schedules.scheduler import start_scheduler
 from store.infra.clock import Clock
@@ -24,7 +24,7 @@ def run_socket_mode(
         raise SettingsError(f"SLACK_APP_TOKEN is not set; {README_HINT}")
     settings.require_shared_database()
     client = make_client(settings)
-    sender = OutboxSender(engine, client, clock)
+    sender = OutboxSender(engine, client, clock, parallel=LANES_AT_ONCE)
     app = create_app(settings, engine=engine, clock=clock, client=client, nudge=sender.nudge)
     # One process, never forked: the scheduler can share its engine as a thread.
     jobs = (

@@ -4,6 +4,7 @@ holds back no other channel or anyone's direct messages."""
 
 import threading
 from datetime import timedelta
+from itertools import pairwise
 
 from sqlalchemy import Engine
 
@@ -149,3 +150,38 @@ def test_a_channel_slack_asks_to_wait_rests_for_every_sender(slack: SlackApp) ->
     run_together([scheduler])
     assert texts(slack, PROJECT_CHANNEL) == ["digest:0"]
     assert len(slack.fake.calls("chat.postMessage")) == 3
+
+
+def overlapping_posts(slack: SlackApp, within: float) -> int:
+    """How many posts reached Slack while the one before was still being answered."""
+    times = sorted(call.received_at for call in slack.fake.calls("chat.postMessage"))
+    return sum(1 for before, after in pairwise(times) if after - before < within)
+
+
+def test_a_surge_of_confirmations_goes_to_many_reporters_side_by_side(slack: SlackApp) -> None:
+    """Each reporter's chat is a lane of its own, so a running golive posts into several at
+    once: Slack answers each post in a tenth of a second or more, and sixteen reporters must
+    not each wait for the fifteen before them."""
+    reporters = [f"U0REPORT{n:02d}" for n in range(16)]
+    for user in reporters:
+        owe(slack, f"confirm:{user}", user=user)
+    slack.fake.delay = 0.3
+    sender = OutboxSender(
+        slack.engine, slack.sender.client, slack.clock, min_interval=1.0, parallel=8
+    )
+    try:
+        assert sender.run_once() == 16
+    finally:
+        sender.stop()
+    posts = slack.fake.calls("chat.postMessage")
+    assert sorted(call.args["text"] for call in posts) == sorted(f"confirm:{u}" for u in reporters)
+    assert overlapping_posts(slack, within=0.3) >= 8
+
+
+def test_one_lane_at_a_time_posts_one_after_another(slack: SlackApp) -> None:
+    for user in ("U0REPORT01", "U0REPORT02", "U0REPORT03"):
+        owe(slack, f"confirm:{user}", user=user)
+    slack.fake.delay = 0.3
+    sender = OutboxSender(slack.engine, slack.sender.client, slack.clock, min_interval=1.0)
+    assert sender.run_once() == 3
+    assert overlapping_posts(slack, within=0.3) == 0
