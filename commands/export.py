@@ -12,9 +12,9 @@ audit trail.
 from slack_bolt import App
 from sqlmodel import Session
 
-from bot.evidence import EXPORT_FORMATS, export_files
 from commands.context import Deps, person_in
 from commands.slash import SlashContext
+from documents.evidence import EXPORT_FORMATS, export_files
 from store.infra.errors import DomainError, PermissionDenied
 from store.records import audit
 from store.records.channels import all_channels

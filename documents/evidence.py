@@ -16,9 +16,9 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from sqlmodel import Session
 
-from bot import charts
-from bot.csv_files import audit_trail_file, csv_files, file_name
-from bot.workbook import workbook_bytes
+from documents import charts
+from documents.csv_files import audit_trail_file, csv_files, file_name
+from documents.workbook import workbook_bytes
 from store.infra.errors import ValidationError
 from store.records.privacy import mask
 from store.records.review import HIGH_SCORE
