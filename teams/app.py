@@ -46,6 +46,7 @@ STATUS = {
     403: "403 Forbidden",
     404: "404 Not Found",
     410: "410 Gone",
+    500: "500 Internal Server Error",
 }
 
 
@@ -57,7 +58,7 @@ def make_wsgi(face: Face, auth: ActivityAuth) -> WsgiApp:
             ok = reachable(face.engine)
             body = {"ok": ok, "database": "reachable" if ok else "unreachable"}
             return _json(start_response, 200 if ok else 503, body)
-        if path.startswith(exports.FILES_PATH) and method in ("GET", "HEAD"):
+        if path.startswith(exports.FILES_PATH) and method == "GET":
             return _file(start_response, exports.download(face, path[len(exports.FILES_PATH) :]))
         if path != MESSAGES_PATH:
             return _json(start_response, 404, {"error": "not found"})

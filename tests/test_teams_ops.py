@@ -16,7 +16,7 @@ from store.records import controls, issues, people, quiet, risks
 from store.records.actors import COMMAND_LINE
 from store.records.enums import Impact, IssueStatus, Role
 from store.records.models import OutboxMessage, Person
-from tests.fakebotframework import SEND
+from tests.fakebotframework import APP_ID, SEND
 from tests.risk_helpers import new_risk
 from tests.schedules_world import settings
 from tests.teamsapp import TeamsApp, aad_id_of
@@ -218,7 +218,13 @@ def test_an_admin_grants_and_removes_a_role_by_mentioning_someone_in_teams(
     world = teams.world
     link(teams, world.admin)
     newcomer = str(uuid.uuid4())
-    who = mention(newcomer, "Nia Newcomer")
+    # golive's own @mention (a channel message starts with it) is not the person meant
+    golive = {
+        "type": "mention",
+        "text": "<at>golive</at>",
+        "mentioned": {"id": f"28:{APP_ID}", "name": "golive"},
+    }
+    who = [golive, *mention(newcomer, "Nia Newcomer")]
 
     refused = said(
         teams, "role <at>Nia Newcomer</at> team-leader oakwood", world.manager, entities=who
