@@ -2,7 +2,8 @@
 for the person who asked, as a link to golive's own server that works for a few minutes.
 
 A Teams bot cannot upload a file into a chat as Slack's does, so the card carries a link
-(``GET /files/<token>``). The token is the whole grant: the person, the export's kind and when
+(``GET /files/<token>``), sent to the asker's personal chat even when they asked in a
+channel. The token is the whole grant: the person, the export's kind and when
 it stops working, signed with an HMAC keyed from the bot's secret, so it cannot be made or
 altered without the secret and needs no table. Nothing is built when the card is sent: the
 files are built when the link is fetched, from the records as they are then, for the person
@@ -31,6 +32,7 @@ from store.records import audit, people
 from store.records.exporting import require_export
 from store.records.privacy import may_see_personal_data
 from teams import cards
+from teams.connector import ConnectorError, Unreachable
 from teams.face import Command, Face, sender_of
 from teams.issue_cards import when
 
@@ -161,10 +163,38 @@ def export(face: Face, activity: Json, rest: str) -> Json:
             subtle=True,
         ),
     ]
-    return cards.message(
+    ready = cards.message(
         f"Your export ({kind}) is ready; the link works for {minutes} minutes",
         cards.card(body, [{"type": "Action.OpenUrl", "title": "Download", "url": link}]),
     )
+    return ready if _is_personal(activity) else _sent_to_personal_chat(face, activity, ready)
+
+
+def _is_personal(activity: Json) -> bool:
+    return (activity.get("conversation") or {}).get("conversationType") == "personal"
+
+
+def _sent_to_personal_chat(face: Face, activity: Json, ready: Json) -> Json:
+    """A link asked for in a channel or group chat goes to the asker's personal chat, as
+    Slack's export goes to their direct messages: everyone in a channel could open it."""
+    conversation = activity.get("conversation") or {}
+    service_url = str(activity["serviceUrl"])
+    try:
+        chat = face.connector.personal_chat(
+            service_url,
+            bot_id=str((activity.get("recipient") or {}).get("id") or ""),
+            user_id=str((activity.get("from") or {}).get("id") or ""),
+            tenant_id=str(conversation.get("tenantId") or face.settings.tenant_id or ""),
+        )
+        face.connector.send(service_url, chat, ready)
+    except (ConnectorError, Unreachable):
+        log.warning("could not send an export link to a personal chat", exc_info=True)
+        raise DomainError(
+            "golive could not open your personal chat to send the link; type export in your "
+            "chat with golive instead."
+        ) from None
+    text = "Your export's link is in your personal chat with golive."
+    return cards.message(text, cards.card([cards.words(text)]))
 
 
 def _what(kind: str) -> str:

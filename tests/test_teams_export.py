@@ -20,7 +20,7 @@ from store.records import people
 from store.records.actors import COMMAND_LINE
 from store.records.enums import Role
 from store.records.models import AuditEvent
-from tests.fakebotframework import SEND
+from tests.fakebotframework import PROJECT_CONVERSATION, SEND
 from tests.teamsapp import TeamsApp
 
 Json = dict[str, Any]
@@ -155,3 +155,26 @@ def test_without_a_public_address_golive_says_so_instead_of_giving_a_dead_link(
     answer = said(teams, "export xlsx", teams.world.manager)
     assert "TEAMS_PUBLIC_URL" in answer["text"]
     assert "actions" not in answer["attachments"][0]["content"]
+
+
+def test_an_export_asked_for_in_a_channel_comes_to_the_askers_personal_chat(
+    served: TeamsApp,
+) -> None:
+    teams = served
+    manager = teams.user(teams.world.manager)
+    before = len(teams.fake.activities(SEND))
+    asked = teams.fake.message(
+        "<at>golive</at> export xlsx",
+        user=manager,
+        conversation=PROJECT_CONVERSATION,
+        conversation_type="channel",
+    )
+    assert teams.send(asked).status_code == 200
+    sent = teams.fake.wait_for(SEND, before + 2)[before:]
+    by_chat = {s.conversation: s.body for s in sent}
+    assert by_chat[PROJECT_CONVERSATION]["text"] == (
+        "Your export's link is in your personal chat with golive."
+    )
+    assert "actions" not in by_chat[PROJECT_CONVERSATION]["attachments"][0]["content"]
+    personal = teams.fake.personal[manager.teams_id]
+    assert fetch(link_in(by_chat[personal])).status_code == 200
