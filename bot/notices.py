@@ -49,8 +49,13 @@ RENDERERS: dict[str, Renderer] = {
 }
 
 
+SLACK_ONLY: dict[str, Renderer] = {**issue_views.SLACK_ONLY}
+"""Kinds the Slack face owes itself and words alone (a roll-up of the triage posts its pace
+holds back); the notices in ``RENDERERS`` are every face's."""
+
+
 def render(session: Session, message: OutboxMessage) -> RenderedMessage:
-    renderer = RENDERERS.get(message.notice)
+    renderer = RENDERERS.get(message.notice) or SLACK_ONLY.get(message.notice)
     if renderer is None:
         raise UnknownNotice(f"no renderer for notice '{message.notice}'")
     rendered = renderer(session, message)

@@ -11,8 +11,7 @@ from bot.escape import safe
 from bot.views import checkpoints as views
 from commands.context import Deps, person_in
 from commands.slash import SlashContext
-from store.infra.errors import NotFound
-from store.records import checkpoints, controls, risks
+from store.records import checkpoints, risks
 from store.records.models import ident
 
 Json = dict[str, Any]
@@ -38,18 +37,10 @@ def open_checkpoint(deps: Deps, ctx: SlashContext, name: str) -> None:
 def report(deps: Deps, ctx: SlashContext, number: str | None) -> None:
     def build(session: Session) -> tuple[str, list[Json]]:
         risks.require_reader(session, actor=person_in(session, ctx.person))
-        checkpoint = (
-            checkpoints.get_checkpoint(session, number)
-            if number
-            else checkpoints.latest_checkpoint(session)
+        report = checkpoints.report_of(session, number)
+        return views.checkpoint_report(
+            report.checkpoint, report.progress, controls_by_id=report.controls_by_id
         )
-        if checkpoint is None:
-            raise NotFound("No checkpoint has been opened yet")
-        progress = checkpoints.progress(session, checkpoint)
-        by_id = {c.id: c for p in progress for c in p.controls if c.id is not None}
-        updated = {u.control_id for u in checkpoints.updates_at(session, checkpoint=checkpoint)}
-        by_id |= controls.by_ids(session, ids=updated - by_id.keys())
-        return views.checkpoint_report(checkpoint, progress, controls_by_id=by_id)
 
     text, blocks = deps.read(build)
     ctx.reply(text, blocks)

@@ -46,6 +46,15 @@ from store.records import checkpoints, controls, people, risks, verification
 from store.records.enums import ControlStatus
 from store.records.models import Checkpoint, Person, ident
 from store.records.permissions import Action, require
+from store.records.register_forms import (
+    Assignment,
+    NewControl,
+    StatusUpdate,
+    read_assignment,
+    read_control_update,
+    read_control_words,
+    read_new_control,
+)
 
 Json = dict[str, Any]
 log = logging.getLogger("golive.controls")
@@ -177,21 +186,8 @@ def open_update(
     open_for_actor(deps, client, body, build)
 
 
-@dataclass(frozen=True)
-class StatusUpdate:
-    status: ControlStatus
-    new_due_date: date | None
-    note: str | None
-
-
 def parse_update(view: Json) -> FormResult[StatusUpdate]:
-    form = Form(view)
-    status = form.choice(ControlIds.STATUS, ControlStatus, label="A status")
-    new_due = form.day(ControlIds.DUE_DATE, label="The new due date")
-    note = form.text(ControlIds.NOTE, label="The note")
-    if status is None:
-        return form.invalid()
-    return form.result(StatusUpdate(status, new_due, note))
+    return read_control_update(Form(view))
 
 
 def submit_update(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClient) -> None:
@@ -274,23 +270,9 @@ def open_add(deps: Deps, client: WebClient, body: Json, ref: str) -> None:
     )
 
 
-@dataclass(frozen=True)
-class NewControl:
-    description: str
-    owner_id: str | None
-    due_date: date | None
-    priority: bool
-
-
-def parse_add(view: Json) -> FormResult[NewControl]:
+def parse_add(view: Json) -> FormResult[NewControl[str]]:
     form = Form(view)
-    description = form.text(ControlIds.DESCRIPTION, label="The control", required=True)
-    owner_id = form.user(ControlIds.OWNER, label="An owner")
-    due = form.day(ControlIds.DUE_DATE, label="The due date")
-    priority = bool(form.values.get(ControlIds.PRIORITY))
-    if description is None:
-        return form.invalid()
-    return form.result(NewControl(description, owner_id, due, priority))
+    return read_new_control(form, owner=lambda: form.user(ControlIds.OWNER, label="An owner"))
 
 
 def submit_add(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClient) -> None:
@@ -306,7 +288,7 @@ def submit_add(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClient) 
             actor=actor,
             risk=risks.get_risk(session, ref),
             description=new.description,
-            owner=chosen_in(session, deps, new.owner_id) if new.owner_id else None,
+            owner=chosen_in(session, deps, new.owner) if new.owner else None,
             due_date=new.due_date,
             priority=new.priority,
             now=deps.now(),
@@ -333,26 +315,18 @@ def open_assign(deps: Deps, client: WebClient, body: Json, control_id: str) -> N
     open_for_actor(deps, client, body, build)
 
 
-@dataclass(frozen=True)
-class Assignment:
-    owner_id: str
-    due_date: date | None
-
-
-def parse_assign(view: Json) -> FormResult[Assignment]:
+def parse_assign(view: Json) -> FormResult[Assignment[str]]:
     form = Form(view)
-    owner_id = form.user(ControlIds.OWNER, label="An owner", required=True)
-    due = form.day(ControlIds.DUE_DATE, label="The due date")
-    if owner_id is None:
-        return form.invalid()
-    return form.result(Assignment(owner_id, due))
+    return read_assignment(
+        form, owner=lambda: form.user(ControlIds.OWNER, label="An owner", required=True)
+    )
 
 
 def submit_assign(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClient) -> None:
     assignment = accepted(ack, parse_assign(view))
     if assignment is None:
         return
-    owner_id = assignment.owner_id
+    owner_id = assignment.owner
 
     def work(session: Session) -> str:
         actor = actor_in(session, deps, body)
@@ -406,23 +380,10 @@ def control_command(deps: Deps, ctx: SlashContext) -> None:
     if len(args) == 1:
         open_update(deps, ctx.client, ctx.body, origin, None)
         return
-    try:
-        status = ControlStatus.parse(args[1])
-    except ValueError as error:
-        raise ValidationError(f"{error}. {COMMAND_USAGE}") from None
-    new_due = None
-    rest = args[2:]
-    if status == ControlStatus.DELAYED and rest:
-        try:
-            new_due = date.fromisoformat(rest[0])
-        except ValueError:
-            raise ValidationError(
-                f"'{rest[0]}' is not a date; write the new due date like 2026-12-10"
-            ) from None
-        rest = rest[1:]
-    note = " ".join(rest) or None
+    change = read_control_words(args[1:], usage=COMMAND_USAGE)
+    status = change.status
     ref, risk_ref = record_update(
-        deps, ctx.person, origin, status=status, note=note, new_due_date=new_due
+        deps, ctx.person, origin, status=status, note=change.note, new_due_date=change.new_due_date
     )
     text, _ = status_text(deps, origin, ref, status)
     if status == ControlStatus.INEFFECTIVE and risk_ref:

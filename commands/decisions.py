@@ -2,8 +2,6 @@
 board's escalation posts, value R-003 or GL-0042) or ``/golive decision R-003`` opens the
 modal; the decision is recorded, shown on the risk and posted to the board channel."""
 
-from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -24,19 +22,12 @@ from commands.context import (
     name_learner,
     person_in,
 )
-from store.records import decisions, issues, risks
-from store.records.enums import DecisionKind
-from store.records.models import ISSUE_PREFIX, Issue, Person, Risk
+from store.records import decisions
+from store.records.models import Issue, Person, Risk
 from store.records.permissions import Action, require
+from store.records.register_forms import DecisionForm, read_decision
 
 Json = dict[str, Any]
-
-
-def subject_of(session: Session, ref: str) -> Risk | Issue:
-    """A risk (R-003) or an issue (GL-0042), by the reference people and buttons give."""
-    if ref.strip().upper().startswith(ISSUE_PREFIX):
-        return issues.get_issue(session, ref)
-    return risks.get_risk(session, ref)
 
 
 def title_of(subject: Risk | Issue) -> str:
@@ -48,33 +39,15 @@ def title_of(subject: Risk | Issue) -> str:
 def decision_view(deps: Deps, person: Person, ref: str) -> Json:
     def build(session: Session) -> Json:
         require(session, person_in(session, person), Action.RECORD_DECISION)
-        subject = subject_of(session, ref)
+        subject = decisions.subject_by_ref(session, ref)
         return views.decision_modal(subject.ref, title_of(subject))
 
     return deps.read(build)
 
 
-@dataclass(frozen=True)
-class DecisionForm:
-    """The decision as typed; its owner is a Slack user, found or created when it is saved."""
-
-    kind: DecisionKind
-    summary: str
-    owner_id: str | None
-    escalation_route: str | None
-    follow_up_date: date | None
-
-
-def parse_decision(view: Json) -> FormResult[DecisionForm]:
+def parse_decision(view: Json) -> FormResult[DecisionForm[str]]:
     form = Form(view)
-    kind = form.choice(DecisionIds.KIND, DecisionKind, label="The decision")
-    summary = form.text(DecisionIds.SUMMARY, label="What the board decided", required=True)
-    owner_id = form.user(DecisionIds.OWNER, label="An owner")
-    route = form.text(DecisionIds.ESCALATION_ROUTE, label="The escalation route")
-    follow_up = form.day(DecisionIds.FOLLOW_UP, label="The follow-up date")
-    if kind is None or summary is None:
-        return form.invalid()
-    return form.result(DecisionForm(kind, summary, owner_id, route, follow_up))
+    return read_decision(form, owner=lambda: form.user(DecisionIds.OWNER, label="An owner"))
 
 
 def submit(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClient) -> None:
@@ -84,14 +57,14 @@ def submit(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClient) -> N
     ref = view.get("private_metadata") or ""
 
     def work(session: Session) -> str:
-        subject = subject_of(session, ref)
+        subject = decisions.subject_by_ref(session, ref)
         decision = decisions.record_decision(
             session,
             actor=actor_in(session, deps, body),
             data=decisions.NewDecision(
                 kind=typed.kind,
                 summary=typed.summary,
-                owner=chosen_in(session, deps, typed.owner_id) if typed.owner_id else None,
+                owner=chosen_in(session, deps, typed.owner) if typed.owner else None,
                 escalation_route=typed.escalation_route,
                 follow_up_date=typed.follow_up_date,
             ),

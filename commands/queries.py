@@ -17,16 +17,14 @@ from commands.slash import SlashContext
 from commands.waves import side_by_side
 from store.infra.errors import NotFound
 from store.records import controls, issues, people
-from store.records.enums import IssueCategory, IssueStatus, Urgency
+from store.records.enums import IssueCategory, IssueStatus
+from store.records.issue_filters import FILTER_WORDS, FilterNotUnderstood, parse_issue_filters
 from store.records.models import Issue
 from store.records.permissions import Action, allowed
 
 Json = dict[str, Any]
 LIST_LIMIT = 20
-LIST_USAGE = (
-    "/golive list [open] [mine] [status=new] [category=medication] [service=oakwood-house] "
-    "[urgency=urgent]"
-)
+LIST_USAGE = f"/golive list {FILTER_WORDS}"
 
 
 def issue_rows(issues_: list[Issue], names: dict[int, str], *, limit: int) -> list[Block]:
@@ -128,33 +126,17 @@ def show_issue(ctx: SlashContext) -> None:
 
 
 def parse_list_filters(session: Session, args: list[str], me_id: int | None) -> issues.IssueFilter:
-    values: dict[str, Any] = {}
-    for arg in args:
-        word = arg.strip()
-        if word.lower() == "open":
-            values["open_only"] = True
-            continue
-        if word.lower() == "mine":
-            values["owner_id"] = me_id
-            continue
-        name, sep, value = word.partition("=")
-        name = name.lower()
-        if not sep or not value:
-            raise NotFound(f"I don't understand '{safe(word, 60)}'. Try: `{LIST_USAGE}`")
-        try:
-            if name == "status":
-                values["status"] = IssueStatus.parse(value)
-            elif name == "category":
-                values["category"] = IssueCategory.parse(value)
-            elif name == "urgency":
-                values["urgency"] = Urgency.parse(value)
-            elif name == "service":
-                values["service_id"] = people.get_service(session, value).id
-            else:
-                raise NotFound(f"There is no '{safe(name, 40)}' filter. Try: `{LIST_USAGE}`")
-        except ValueError as error:
-            raise NotFound(f"{name}: {error}") from None
-    return issues.IssueFilter(**values)
+    """The store's reading of the filters, its refusal worded for Slack with the usage line."""
+    try:
+        return parse_issue_filters(session, args, me_id=me_id)
+    except FilterNotUnderstood as error:
+        if error.word is not None:
+            raise NotFound(
+                f"I don't understand '{safe(error.word, 60)}'. Try: `{LIST_USAGE}`"
+            ) from None
+        raise NotFound(
+            f"There is no '{safe(error.name, 40)}' filter. Try: `{LIST_USAGE}`"
+        ) from None
 
 
 def show_list(ctx: SlashContext) -> None:

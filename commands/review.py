@@ -8,15 +8,14 @@ or ``/golive verdict R-003``; ``/golive transfer R-003`` moves a risk into busin
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from sqlmodel import Session
 
-from bot.forms import Form, FormResult
+from bot.forms import Form
 from bot.ids import ReviewIds
 from bot.views import review as views
 from commands.context import (
@@ -39,6 +38,16 @@ from commands.slash import SlashContext
 from store.records import people, review
 from store.records.models import Effectiveness, Person
 from store.records.permissions import Action, require
+from store.records.review_forms import (
+    OWNER_LABEL,
+    read_action,
+    read_audits,
+    read_closing_note,
+    read_findings,
+    read_result,
+    read_transfer,
+    read_verdict,
+)
 from store.records.risks import controls_of, get_risk, require_reader
 
 Json = dict[str, Any]
@@ -143,17 +152,8 @@ def close_check(deps: Deps, person: Person) -> tuple[Json | None, str]:
 # Submissions
 
 
-def parse_start(view: Json) -> FormResult[review.Findings]:
-    form = Form(view)
-    texts = {
-        name: form.text(block_id, label=review.FINDING_LABELS[name], required=True)
-        for name, block_id in views.FINDING_BLOCKS.items()
-    }
-    return form.result(review.Findings(**{k: v or "" for k, v in texts.items()}))
-
-
 def submit_start(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClient) -> None:
-    findings = accepted(ack, parse_start(view))
+    findings = accepted(ack, read_findings(Form(view)))
     if findings is None:
         return
     ref = deps.run(
@@ -172,23 +172,8 @@ def submit_start(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClient
     )
 
 
-@dataclass(frozen=True)
-class Verdict:
-    verdict: Effectiveness
-    evidence: str
-
-
-def parse_verdict(view: Json) -> FormResult[Verdict]:
-    form = Form(view)
-    kind = form.choice(ReviewIds.VERDICT, Effectiveness, label="Whether the controls worked")
-    evidence = form.text(ReviewIds.EVIDENCE, label="The evidence", required=True)
-    if kind is None or evidence is None:
-        return form.invalid()
-    return form.result(Verdict(kind, evidence))
-
-
 def submit_verdict(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClient) -> None:
-    given = accepted(ack, parse_verdict(view))
+    given = accepted(ack, read_verdict(Form(view)))
     if given is None:
         return
     ref = str(view.get("private_metadata") or "")
@@ -206,25 +191,10 @@ def submit_verdict(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClie
     done(ack, "Verdict saved", f":white_check_mark: *{ref}*: {words}. Thank you.")
 
 
-@dataclass(frozen=True)
-class Transfer:
-    owner_id: str
-    review_date: date
-    note: str | None
-
-
-def parse_transfer(view: Json) -> FormResult[Transfer]:
-    form = Form(view)
-    owner_id = form.user(ReviewIds.OWNER, label="An owner", required=True)
-    review_date = form.day(ReviewIds.REVIEW_DATE, label="A review date", required=True)
-    note = form.text(ReviewIds.NOTE, label="The note")
-    if owner_id is None or review_date is None:
-        return form.invalid()
-    return form.result(Transfer(owner_id, review_date, note))
-
-
 def submit_transfer(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClient) -> None:
-    transfer = accepted(ack, parse_transfer(view))
+    form = Form(view)
+    owner_id = form.user(ReviewIds.OWNER, label=OWNER_LABEL, required=True)
+    transfer = accepted(ack, read_transfer(form, owner=owner_id))
     if transfer is None:
         return
     ref = str(view.get("private_metadata") or "")
@@ -234,7 +204,7 @@ def submit_transfer(deps: Deps, ack: Ack, body: Json, view: Json, client: WebCli
             session,
             actor=actor_in(session, deps, body),
             ref=ref,
-            owner=chosen_in(session, deps, transfer.owner_id),
+            owner=chosen_in(session, deps, transfer.owner),
             review_date=transfer.review_date,
             note=transfer.note,
             now=deps.now(),
@@ -245,29 +215,14 @@ def submit_transfer(deps: Deps, ack: Ack, body: Json, view: Json, client: WebCli
         ack,
         "Risk transferred",
         f":arrow_right: *{ref}* is now *{new_ref}* on the business-as-usual register, owned by "
-        f"<@{transfer.owner_id}>, next review {transfer.review_date:%d %b %Y}.",
+        f"<@{transfer.owner}>, next review {transfer.review_date:%d %b %Y}.",
     )
 
 
-@dataclass(frozen=True)
-class LeadershipAction:
-    description: str
-    owner_id: str
-    due_date: date | None
-
-
-def parse_action(view: Json) -> FormResult[LeadershipAction]:
-    form = Form(view)
-    description = form.text(ReviewIds.DESCRIPTION, label="The action", required=True)
-    owner_id = form.user(ReviewIds.OWNER, label="An owner", required=True)
-    due = form.day(ReviewIds.DUE_DATE, label="The due date")
-    if description is None or owner_id is None:
-        return form.invalid()
-    return form.result(LeadershipAction(description, owner_id, due))
-
-
 def submit_action(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClient) -> None:
-    action = accepted(ack, parse_action(view))
+    form = Form(view)
+    owner_id = form.user(ReviewIds.OWNER, label=OWNER_LABEL, required=True)
+    action = accepted(ack, read_action(form, owner=owner_id))
     if action is None:
         return
     ref = deps.run(
@@ -276,7 +231,7 @@ def submit_action(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClien
                 session,
                 actor=actor_in(session, deps, body),
                 description=action.description,
-                owner=chosen_in(session, deps, action.owner_id),
+                owner=chosen_in(session, deps, action.owner),
                 due_date=action.due_date,
                 now=deps.now(),
             ).ref
@@ -285,29 +240,12 @@ def submit_action(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClien
     done(
         ack,
         f"{ref} recorded",
-        f":white_check_mark: Leadership action *{ref}* is recorded, owned by <@{action.owner_id}>.",
+        f":white_check_mark: Leadership action *{ref}* is recorded, owned by <@{action.owner}>.",
     )
 
 
-@dataclass(frozen=True)
-class AuditPlan:
-    topic: str
-    first_due: date
-    months: int
-
-
-def parse_audits(view: Json) -> FormResult[AuditPlan]:
-    form = Form(view)
-    topic = form.text(ReviewIds.TOPIC, label="What the audit checks", required=True)
-    first_due = form.day(ReviewIds.FIRST_DUE, label="The first audit date", required=True)
-    months = form.integer(ReviewIds.MONTHS, label="How many months")
-    if topic is None or first_due is None or months is None:
-        return form.invalid()
-    return form.result(AuditPlan(topic, first_due, months))
-
-
 def submit_audits(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClient) -> None:
-    plan = accepted(ack, parse_audits(view))
+    plan = accepted(ack, read_audits(Form(view)))
     if plan is None:
         return
 
@@ -330,16 +268,8 @@ def submit_audits(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClien
     )
 
 
-def parse_result(view: Json) -> FormResult[str]:
-    form = Form(view)
-    result = form.text(ReviewIds.RESULT, label="What the audit found", required=True)
-    if result is None:
-        return form.invalid()
-    return form.result(result)
-
-
 def submit_result(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClient) -> None:
-    result = accepted(ack, parse_result(view))
+    result = accepted(ack, read_result(Form(view)))
     if result is None:
         return
     ref = str(view.get("private_metadata") or "")
@@ -358,8 +288,7 @@ def submit_result(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClien
 
 
 def submit_close(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClient) -> None:
-    form = Form(view)
-    note = form.text(ReviewIds.NOTE, label="The closing note")
+    note = read_closing_note(Form(view))
     deps.run(
         lambda session: review.close_project(
             session, actor=actor_in(session, deps, body), note=note, now=deps.now()

@@ -7,7 +7,7 @@ a modal about one risk for someone who may act on it (``open_risk_modal``).
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -36,10 +36,19 @@ from commands.context import (
 )
 from commands.slash import SlashContext
 from store.infra.errors import ValidationError
-from store.records import decisions, people, risks
-from store.records.enums import Band, RiskCategory, RiskScope, RiskStatus
+from store.records import people, risks
 from store.records.models import Person, Risk
 from store.records.permissions import Action, require
+from store.records.register_forms import (
+    NewRiskForm,
+    RiskEdit,
+    StatusChange,
+    read_filters,
+    read_new_risk,
+    read_risk_edit,
+    read_status_change,
+)
+from store.records.risk_view import risk_view
 
 Json = dict[str, Any]
 
@@ -106,45 +115,9 @@ def open_add(deps: Deps, client: WebClient, body: Json, person: Person) -> None:
     open_view(client, body, deps.read(build))
 
 
-@dataclass(frozen=True)
-class NewRiskForm:
-    """The new risk as typed, and the Slack user picked as its owner (created with the risk)."""
-
-    risk: risks.NewRisk
-    owner_id: str | None
-
-
-def parse_new_risk(view: Json) -> FormResult[NewRiskForm]:
+def parse_new_risk(view: Json) -> FormResult[NewRiskForm[str]]:
     form = Form(view)
-    title = form.text(RiskIds.TITLE, label="The risk", required=True)
-    description = form.text(RiskIds.DESCRIPTION, label="The description") or ""
-    category = form.choice(RiskIds.CATEGORY, RiskCategory, label="A category")
-    scope = form.values.get(RiskIds.SCOPE) or ""
-    if scope != views.ORGANISATION and not scope.startswith(views.SERVICE_PREFIX):
-        form.errors[RiskIds.SCOPE] = "Choose the whole organisation or one service"
-    owner_id = form.user(RiskIds.OWNER, label="An owner")
-    route = form.text(RiskIds.ESCALATION_ROUTE, label="The escalation route")
-    first = form.text(RiskIds.CONTROLS, label="The first controls") or ""
-    review = form.day(RiskIds.REVIEW_DATE, label="The review date")
-    if title is None or category is None:
-        return form.invalid()
-    service_id = (
-        int(scope.removeprefix(views.SERVICE_PREFIX))
-        if scope.removeprefix(views.SERVICE_PREFIX).isdigit()
-        else None
-    )
-    data = risks.NewRisk(
-        title=title,
-        description=description,
-        category=category,
-        scope=RiskScope.ORGANISATION if service_id is None else RiskScope.SERVICE,
-        service_id=service_id,
-        owner_id=None,
-        escalation_route=route,
-        review_date=review,
-        first_controls=[line for line in first.splitlines() if line.strip()],
-    )
-    return form.result(NewRiskForm(data, owner_id))
+    return read_new_risk(form, owner=lambda: form.user(RiskIds.OWNER, label="An owner"))
 
 
 def submit_add(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClient) -> None:
@@ -153,7 +126,7 @@ def submit_add(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClient) 
         return
 
     def work(session: Session) -> str:
-        owner = chosen_in(session, deps, typed.owner_id) if typed.owner_id else None
+        owner = chosen_in(session, deps, typed.owner) if typed.owner else None
         chosen = replace(typed.risk, owner_id=owner.id if owner else None)
         actor = actor_in(session, deps, body)
         return risks.create_risk(session, actor=actor, data=chosen, now=deps.now()).ref
@@ -175,23 +148,9 @@ def open_edit(deps: Deps, client: WebClient, body: Json, ref: str) -> None:
     open_risk_modal(deps, client, body, ref, action=Action.RECORD_RISK, modal=modal)
 
 
-@dataclass(frozen=True)
-class RiskEdit:
-    title: str
-    description: str
-    owner_id: str | None
-    escalation_route: str
-
-
-def parse_edit(view: Json) -> FormResult[RiskEdit]:
+def parse_edit(view: Json) -> FormResult[RiskEdit[str]]:
     form = Form(view)
-    title = form.text(RiskIds.TITLE, label="The risk", required=True)
-    description = form.text(RiskIds.DESCRIPTION, label="The description") or ""
-    owner_id = form.user(RiskIds.OWNER, label="An owner")
-    route = form.text(RiskIds.ESCALATION_ROUTE, label="The escalation route") or ""
-    if title is None:
-        return form.invalid()
-    return form.result(RiskEdit(title, description, owner_id, route))
+    return read_risk_edit(form, owner=lambda: form.user(RiskIds.OWNER, label="An owner"))
 
 
 def submit_edit(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClient) -> None:
@@ -207,7 +166,7 @@ def submit_edit(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClient)
             now=deps.now(),
             title=edit.title,
             description=edit.description,
-            owner=chosen_in(session, deps, edit.owner_id) if edit.owner_id else None,
+            owner=chosen_in(session, deps, edit.owner) if edit.owner else None,
             escalation_route=edit.escalation_route,
         )
     )
@@ -225,19 +184,8 @@ def open_status(deps: Deps, client: WebClient, body: Json, ref: str) -> None:
     )
 
 
-@dataclass(frozen=True)
-class StatusChange:
-    status: RiskStatus
-    note: str
-
-
 def parse_status(view: Json) -> FormResult[StatusChange]:
-    form = Form(view)
-    status = form.choice(RiskIds.NEW_STATUS, RiskStatus, label="A status")
-    note = form.text(RiskIds.NOTE, label="The reason", required=True)
-    if status is None or note is None:
-        return form.invalid()
-    return form.result(StatusChange(status, note))
+    return read_status_change(Form(view))
 
 
 def submit_status(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClient) -> None:
@@ -265,58 +213,20 @@ def submit_status(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClien
 def detail(deps: Deps, person: Person, ref: str) -> tuple[str, list[Json]]:
     def build(session: Session) -> tuple[str, list[Json]]:
         risks.require_reader(session, actor=person_in(session, person))
-        risk = risks.get_risk(session, ref)
-        found = risks.controls_of(session, risk)
-        decided = decisions.decisions_on(session, risk=risk)
-        history = risks.assessments(session, risk)
-        ids = {risk.owner_id, *(c.owner_id for c in found), *(a.assessed_by_id for a in history)}
-        ids |= {d.decided_by_id for d in decided} | {d.owner_id for d in decided}
+        view = risk_view(session, ref)
         return views.risk_detail(
             views.RiskDetail(
-                risk=risk,
-                service=people.service_by_id(session, service_id=risk.service_id),
-                assessments=history,
-                controls=found,
-                decisions=decided,
-                people=people.by_ids(session, ids=ids),
+                risk=view.risk,
+                service=view.service,
+                assessments=view.assessments,
+                controls=view.controls,
+                decisions=view.decisions,
+                people=view.people,
                 today=deps.now().date(),
             )
         )
 
     return deps.read(build)
-
-
-def parse_filters(
-    deps: Deps, session: Session, words: list[str], *, owner: Person | None
-) -> tuple[risks.RiskFilter, str]:
-    """``service:`` ``category:`` ``band:`` ``owner:`` ``status:`` and ``overdue``; each
-    unknown word is refused with what would have worked."""
-    values: dict[str, Any] = {}
-    described = []
-    for word in words:
-        key, _, value = word.partition(":")
-        key = key.lower()
-        try:
-            if key == "overdue" and not value:
-                values["overdue_on"] = deps.now().date()
-            elif key == "service":
-                values["service_id"] = people.get_service(session, value).id
-            elif key == "category":
-                values["category"] = RiskCategory.parse(value)
-            elif key == "band":
-                values["band"] = Band.parse(value)
-            elif key == "status":
-                values["status"] = RiskStatus.parse(value)
-            elif key == "owner" and owner is not None:
-                values["owner_id"] = owner.id
-            else:
-                raise ValidationError(
-                    f"I don't know the filter '{word}'. Try: {LIST_USAGE}", field="filter"
-                )
-        except ValueError as error:
-            raise ValidationError(f"{key}: {error}", field="filter") from None
-        described.append(word)
-    return risks.RiskFilter(**values), " ".join(described)
 
 
 def list_register(deps: Deps, ctx: SlashContext) -> None:
@@ -326,7 +236,9 @@ def list_register(deps: Deps, ctx: SlashContext) -> None:
 
     def build(session: Session) -> tuple[str, list[Json]]:
         risks.require_reader(session, actor=person_in(session, ctx.person))
-        filters, described = parse_filters(deps, session, words, owner=owner)
+        filters, described = read_filters(
+            session, words, owner=owner, today=deps.now().date(), usage=LIST_USAGE
+        )
         found = risks.list_risks(session, filters=filters, limit=views.LIST_LIMIT)
         total = risks.count_risks(session, filters=filters)
         return views.risk_list(

@@ -5,8 +5,6 @@ score and band. Submitting records the score with its reason, the review date, t
 and the priority controls in one transaction, each in the audit trail.
 """
 
-from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -17,9 +15,10 @@ from bot.forms import Form, FormResult, flatten
 from bot.ids import ScoreIds
 from bot.views import scoring as views
 from commands.context import Deps, accepted, acting, done, modal_by_ref, person_in
-from store.records import controls, risks
+from store.records import risks
 from store.records.models import Person
 from store.records.permissions import Action, require
+from store.records.register_forms import Scoring, read_score, record_scoring
 
 Json = dict[str, Any]
 
@@ -66,42 +65,14 @@ def redraw(client: WebClient, body: Json) -> None:
     client.views_update(view_id=view["id"], view={**updated, "blocks": blocks})
 
 
-@dataclass(frozen=True)
-class Scoring:
-    """A submitted score: the rating and why, with the optional review date, target and the
-    controls made priority (of those the modal offered)."""
-
-    likelihood: int
-    impact: int
-    reason: str
-    review_date: date | None
-    target: tuple[str, str] | None
-    priority_ids: set[int]
-    offered: set[int]
-
-
 def parse_score(view: Json) -> FormResult[Scoring]:
-    form = Form(view)
-    likelihood = form.integer(ScoreIds.LIKELIHOOD, label="A likelihood")
-    impact = form.integer(ScoreIds.IMPACT, label="An impact")
-    reason = form.text(ScoreIds.REASON, label="The reason for this score", required=True)
-    review = form.day(ScoreIds.REVIEW_DATE, label="The review date")
-    target_l = form.values.get(ScoreIds.TARGET_LIKELIHOOD)
-    target_i = form.values.get(ScoreIds.TARGET_IMPACT)
-    if bool(target_l) != bool(target_i):
-        missing = ScoreIds.TARGET_IMPACT if target_l else ScoreIds.TARGET_LIKELIHOOD
-        form.errors[missing] = "A target needs both a likelihood and an impact"
-    if likelihood is None or impact is None or reason is None:
-        return form.invalid()
-    priority_ids = {int(v) for v in form.values.get(ScoreIds.PRIORITY) or [] if str(v).isdigit()}
     offered = {
         int(o["value"])
         for block in view.get("blocks") or []
         if block.get("block_id") == ScoreIds.PRIORITY
         for o in block["element"].get("options") or []
     }
-    target = (str(target_l), str(target_i)) if target_l and target_i else None
-    return form.result(Scoring(likelihood, impact, reason, review, target, priority_ids, offered))
+    return read_score(Form(view), offered=offered)
 
 
 def submit(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClient) -> None:
@@ -112,31 +83,9 @@ def submit(deps: Deps, ack: Ack, body: Json, view: Json, client: WebClient) -> N
     person = acting(deps, client, body)
 
     def record(session: Session) -> str:
-        actor = person_in(session, person)
-        now = deps.now()
-        risk = risks.score_risk(
-            session,
-            actor=actor,
-            ref=ref,
-            likelihood=score.likelihood,
-            impact=score.impact,
-            reason=score.reason,
-            now=now,
+        risk = record_scoring(
+            session, actor=person_in(session, person), ref=ref, scoring=score, now=deps.now()
         )
-        review = score.review_date
-        if review is not None and review != risk.review_date:
-            risks.set_review_date(session, actor=actor, ref=ref, review_date=review, now=now)
-        target = score.target
-        if target is not None and target != (str(risk.target_likelihood), str(risk.target_impact)):
-            risks.set_target(
-                session, actor=actor, ref=ref, likelihood=target[0], impact=target[1], now=now
-            )
-        for control in risks.open_controls_of(session, risk):
-            wanted = control.id in score.priority_ids
-            if control.id in score.offered and control.priority != wanted:
-                controls.set_priority(
-                    session, actor=actor, control=control, priority=wanted, now=now
-                )
         return views.score_text(risk.likelihood, risk.impact)
 
     words = deps.run(record)

@@ -18,6 +18,7 @@ from teams import cards, exports, reporting
 from teams.auth import ActivityAuth, Unauthorized
 from teams.face import Action, Dialog, Face, plain_text
 from teams.help import help_message
+from teams.issue_cards import REPORT
 from teams.routes import ACTIONS, COMMANDS, DIALOGS
 
 log = logging.getLogger("golive.teams")
@@ -72,8 +73,8 @@ def make_wsgi(face: Face, auth: ActivityAuth) -> WsgiApp:
         except Unauthorized as refusal:
             log.warning("refused an activity: %s", refusal)
             return _json(start_response, 401, {"error": "unauthorized"})
-        status, body = handle(face, activity)
-        return _json(start_response, status, body)
+        status, answer = handle(face, activity)
+        return _json(start_response, status, answer)
 
     return wsgi
 
@@ -109,7 +110,7 @@ def _dialog(activity: Json) -> Dialog:
     none, as the first Teams cards did."""
     data = (activity.get("value") or {}).get("data")
     name = str(data.get("golive") or "") if isinstance(data, dict) else ""
-    return DIALOGS.get(name) or DIALOGS[reporting.REPORT]
+    return DIALOGS.get(name) or DIALOGS[REPORT]
 
 
 def _action(activity: Json) -> Action:

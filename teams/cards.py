@@ -175,3 +175,34 @@ def dialog_done(text: str) -> Json:
 def refreshed(content: Json) -> Json:
     """The answer to ``adaptiveCard/action``: the card to show in place of the one clicked."""
     return {"statusCode": 200, "type": CARD, "value": content}
+
+
+MESSAGE_BYTES = 26_000
+"""Most of a message golive sends: Teams refuses one over about 28 KB with its envelope."""
+
+
+def fitted(activity: Json, limit: int = MESSAGE_BYTES) -> Json:
+    """``activity`` within Teams' message limit: a card too long loses its last blocks, and
+    says how many parts are not shown, rather than being refused whole."""
+    attachments: list[Json] = activity.get("attachments") or []
+    content = attachments[0].get("content") if attachments else None
+    if not isinstance(content, dict) or _size(activity) <= limit:
+        return activity
+    body: list[Json] = list(content.get("body") or [])
+    hidden = 0
+    note = words("", subtle=True)
+    content["body"] = body
+    while len(body) > 1 and _size(activity) > limit:
+        if body[-1] is note:
+            body.pop()
+        body.pop()
+        hidden += 1
+        note["text"] = f"…and {hidden} more {'part' if hidden == 1 else 'parts'} not shown"
+        body.append(note)
+    return activity
+
+
+def _size(activity: Json) -> int:
+    import json
+
+    return len(json.dumps(activity, ensure_ascii=False).encode())

@@ -89,3 +89,8 @@ COMMANDS = {
     ),
     "issue": Command(issue, "issue GL-0042", "one issue, with its actions"),
 }
+
+
+def issue_lines(found: list[Issue], names: dict[int, str]) -> list[Json]:
+    """Issues one line each, capped as ``mine`` caps them, for any Teams list of issues."""
+    return _lines(found, names)

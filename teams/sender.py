@@ -11,8 +11,8 @@ mark sent with the conversation and the activity id. Where a row goes in Teams:
   message, an update replaces it in place;
 - a direct message goes to the person's personal chat with the bot, if they are linked to a
   Teams user;
-- anything else (a channel with no Teams counterpart, a person not on Teams, a notice kind
-  with no Teams renderer yet) is marked skipped for Teams, and left to Slack.
+- anything else (a channel with no Teams counterpart, a person not on Teams) is marked
+  skipped for Teams, and left to Slack.
 
 Failures are retried with back-off, honouring Teams' ``Retry-After``; after ``max_attempts``
 a delivery is left dead with its last error. Posts to one conversation are paced
@@ -212,7 +212,7 @@ class TeamsSender:
     def _plan(self, session: Session, message: OutboxMessage) -> _Plan:
         render = RENDERERS.get(message.notice)
         if render is None:
-            raise _Skip(f"no Teams renderer for {message.notice} notices yet")
+            raise _Skip(f"golive has no Teams card for {message.notice} notices")
         if message.method == Method.UPDATE:
             target = self._delivered(session, message.target_key or "")
             return _Plan(

@@ -110,7 +110,7 @@ def act(face: Face, activity: Json) -> Json:
     a refusal (a role, a rule, a missing answer) is shown on top of the card, and nothing
     is changed."""
     action = (activity.get("value") or {}).get("action") or {}
-    data = action.get("data") if isinstance(action.get("data"), dict) else {}
+    data: Json = action["data"] if isinstance(action.get("data"), dict) else {}
     ref = str(data.get("ref") or "")
     change = CHANGES.get(str(action.get("verb") or ""))
     if change is None or not ref:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from sqlmodel import Session
 
 from bot.escape import BLOCKS_PER_MESSAGE, cap_items, fit_blocks, safe
-from bot.ids import Report, Slash, Triage
+from bot.ids import Queries, Report, Slash, Triage
 from bot.views.common import (
     Block,
     RenderedMessage,
@@ -37,6 +37,7 @@ from bot.views.common import (
 )
 from bot.views.common import day as show_day
 from store.records import issues as store_issues
+from store.records import rollups
 from store.records.enums import (
     Impact,
     IssueCategory,
@@ -508,6 +509,34 @@ def render_assigned(session: Session, message: OutboxMessage) -> RenderedMessage
     return RenderedMessage(f"You are now the owner of {view.ref}", blocks)
 
 
+def rollup_line(shown: rollups.Shown) -> Block:
+    """One issue on a roll-up: what a triager sorts by, and a button that shows them the
+    issue with its triage actions."""
+    issue = shown.issue
+    service = safe(shown.service or "unknown service", 200)
+    line = (
+        f"{URGENCY_ICON[issue.urgency]} *{issue.ref}* · {service} · {safe(issue.category.label)}"
+        f" · {issue.urgency.label} urgency"
+    )
+    if issue.status != IssueStatus.NEW:
+        line += f" · {STATUS_ICON[issue.status]} {issue.status.label}"
+    return section(line, accessory=button("Triage", Queries.ISSUE_DETAILS, issue.ref))
+
+
+def render_rollup(session: Session, message: OutboxMessage) -> RenderedMessage:
+    """Reports that came in faster than the channel's pace lets each post on its own: a line
+    each now, and each issue's own post (and its thread) later."""
+    assert message.id is not None
+    shown = rollups.shown_in(session, rollup_id=message.id)
+    refs = ", ".join(item.issue.ref for item in shown)
+    intro = (
+        f":inbox_tray: *{len(shown)} new go-live issues* came in together. Each gets its own "
+        "post here, with its thread, once it is triaged or the channel is quieter."
+    )
+    blocks = [section(intro), *(rollup_line(item) for item in shown)]
+    return RenderedMessage(f"{len(shown)} new go-live issues: {refs}", blocks)
+
+
 RENDERERS: dict[str, Callable[[Session, OutboxMessage], RenderedMessage]] = {
     Notice.ISSUE_TRIAGE: render_triage,
     Notice.ISSUE_CONFIRMATION: render_confirmation,
@@ -515,3 +544,9 @@ RENDERERS: dict[str, Callable[[Session, OutboxMessage], RenderedMessage]] = {
     Notice.ISSUE_CHANGE: render_change,
     Notice.ISSUE_ASSIGNED: render_assigned,
 }
+
+SLACK_ONLY: dict[str, Callable[[Session, OutboxMessage], RenderedMessage]] = {
+    rollups.ROLLUP_NOTICE: render_rollup,
+}
+"""Kinds only the Slack face owes itself (a roll-up answers Slack's own pace), so no other
+face has a renderer for them."""

@@ -44,6 +44,7 @@ from store.records.models import (
     Risk,
 )
 from store.records.review import Blocker, ReviewNotice
+from store.records.review_forms import FINDING_HINTS
 from store.records.risks import transferred_risks
 from store.records.scoring import band_for
 
@@ -60,12 +61,6 @@ FINDING_BLOCKS = {
     "staff_confidence": ReviewIds.STAFF_CONFIDENCE,
     "record_completion": ReviewIds.RECORD_COMPLETION,
     "workflow_stability": ReviewIds.WORKFLOW_STABILITY,
-}
-FINDING_HINTS = {
-    "data_quality": "What audits of migrated and new records found: accuracy, gaps, duplicates",
-    "staff_confidence": "How confident staff are with the system, by role and shift",
-    "record_completion": "How completely care records are kept, with figures if you have them",
-    "workflow_stability": "Which workflows are settled and which still cause workarounds",
 }
 
 

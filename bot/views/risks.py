@@ -36,9 +36,8 @@ from bot.views.decisions import decision_line
 from bot.views.scoring import risk_score_line, score_text
 from store.records.enums import RiskCategory, RiskStatus
 from store.records.models import Control, Decision, Person, Risk, RiskAssessment, Service
+from store.records.register_forms import ORGANISATION, SERVICE_PREFIX
 
-ORGANISATION = "organisation"
-SERVICE_PREFIX = "service:"
 LIST_LIMIT = 40
 HISTORY_LIMIT = 5
 DECISION_LIMIT = 5

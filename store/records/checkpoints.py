@@ -8,6 +8,7 @@ from sqlmodel import Session, col, select
 from store.infra.errors import NotFound
 from store.records import audit, outbox
 from store.records.actors import Actor, actor_id
+from store.records.controls import by_ids as controls_by_ids
 from store.records.models import Checkpoint, Control, ControlUpdate, Person
 from store.records.outbox import Method, Notice
 from store.records.permissions import Action, require
@@ -126,3 +127,25 @@ def controls_for(session: Session, *, checkpoint: Checkpoint, person: Person) ->
 def updates_at(session: Session, *, checkpoint: Checkpoint) -> list[ControlUpdate]:
     query = select(ControlUpdate).where(ControlUpdate.checkpoint_id == checkpoint.id)
     return list(session.exec(query.order_by(col(ControlUpdate.id))))
+
+
+@dataclass(frozen=True)
+class CheckpointReport:
+    """A checkpoint's report: who has updated and who has not, with every control it names
+    (one that closed since is still found by its update)."""
+
+    checkpoint: Checkpoint
+    progress: list[OwnerProgress]
+    controls_by_id: dict[int, Control]
+
+
+def report_of(session: Session, number: str | None) -> CheckpointReport:
+    """The report of checkpoint ``number``, or of the latest when none is named."""
+    checkpoint = get_checkpoint(session, number) if number else latest_checkpoint(session)
+    if checkpoint is None:
+        raise NotFound("No checkpoint has been opened yet")
+    found = progress(session, checkpoint)
+    by_id = {c.id: c for p in found for c in p.controls if c.id is not None}
+    updated = {u.control_id for u in updates_at(session, checkpoint=checkpoint)}
+    by_id |= controls_by_ids(session, ids=updated - by_id.keys())
+    return CheckpointReport(checkpoint, found, by_id)

@@ -6,11 +6,11 @@ from datetime import date, datetime
 from sqlmodel import Session, col, select
 
 from store.infra.errors import NotFound, ValidationError
-from store.records import audit, outbox
+from store.records import audit, issues, outbox, risks
 from store.records.actors import Actor, actor_id
 from store.records.channels import channel_for
 from store.records.enums import ChannelPurpose, DecisionKind, RiskStatus
-from store.records.models import Decision, Issue, Person, Risk
+from store.records.models import ISSUE_PREFIX, Decision, Issue, Person, Risk
 from store.records.outbox import Method, Notice
 from store.records.permissions import Action, require
 from store.records.text import clean_text, required_text
@@ -120,3 +120,11 @@ def owe_board_notice(session: Session, *, decision: Decision, now: datetime) -> 
         subject=str(decision.id),
         now=now,
     )
+
+
+def subject_by_ref(session: Session, ref: str) -> Risk | Issue:
+    """What a decision is about, by the reference people and buttons give: a risk (R-003)
+    or an issue (GL-0042)."""
+    if ref.strip().upper().startswith(ISSUE_PREFIX):
+        return issues.get_issue(session, ref)
+    return risks.get_risk(session, ref)

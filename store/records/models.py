@@ -475,6 +475,30 @@ class FaceDelivery(SQLModel, table=True):
     sent_at: datetime | None = _when(nullable=True)
 
 
+class PostLane(SQLModel, table=True):
+    """When the next post may go to one Slack conversation (a channel, or a person's direct
+    messages): Slack takes about one post a second in each, and every sender of every process
+    claims the lane here before posting, so the pace holds however many senders run."""
+
+    __tablename__ = "post_lane"
+
+    lane: str = Field(primary_key=True, max_length=60)
+    next_post_at: datetime = _when()
+
+
+class RollupLine(SQLModel, table=True):
+    """One triage post a roll-up post covered: the roll-up (``rollup_id``) showed the issue
+    while the channel's pace held its own post (``outbox_id``) back. A post is covered at most
+    once (the key), so no issue is rolled up twice; ``wanted`` says a change to the issue is
+    waiting on its own post, which then goes before the quieter ones."""
+
+    __tablename__ = "rollup_line"
+
+    outbox_id: int = Field(foreign_key="outbox.id", primary_key=True)
+    rollup_id: int = Field(foreign_key="outbox.id", index=True)
+    wanted: bool = False
+
+
 class InboundKey(SQLModel, table=True):
     """A request already taken in (event id, view submission, trigger id), so retries and
     double clicks are answered from here rather than recorded twice."""
@@ -500,9 +524,11 @@ __all__ = [
     "OutboxMessage",
     "Person",
     "PhaseChange",
+    "PostLane",
     "Risk",
     "RiskAssessment",
     "RoleGrant",
+    "RollupLine",
     "Service",
 ]
 

@@ -8,15 +8,17 @@ before they carried facts (rows still owed from then are delivered as written).
 """
 
 import json
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import CursorResult, update
+from sqlalchemy import CursorResult, and_, case, not_, or_, update
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, func, select
 
 from store.infra.inserts import insert_if_absent, insert_many_if_absent, present_keys
-from store.records.models import FaceDelivery, OutboxMessage
+from store.records.models import FaceDelivery, OutboxMessage, RollupLine
 
 
 class Method(StrEnum):
@@ -45,6 +47,9 @@ class Notice(StrEnum):
 PENDING = "pending"
 SENT = "sent"
 DEAD = "dead"
+SKIPPED = "skipped"
+"""A row Slack's sender has no one to deliver to (a person known only on Teams, a purpose
+routed to another face): looked at once and left, with the reason, to the face that has."""
 # The last error of a message claimed for an attempt that has not ended: should the attempt
 # die half-way, the next one knows it may have posted.
 IN_FLIGHT = "in flight"
@@ -92,15 +97,87 @@ def payload_of(message: OutboxMessage) -> dict[str, Any]:
     return {} if message.payload is None else json.loads(message.payload)
 
 
-def due(session: Session, *, now: datetime, limit: int = 50) -> list[OutboxMessage]:
-    """Pending messages whose time has come, oldest first."""
+DM_LANE = "dm:"
+"""How a person's direct messages are named as a lane (store/records/lanes.py), before the
+chat face has opened the conversation."""
+
+
+@dataclass(frozen=True)
+class Due:
+    """A message due now, with what a sender needs to take its turn: the conversation it
+    goes into (``lane``; None for an update, which posts nothing new) and whether it is a
+    triage post a roll-up already showed (``rolled_up``; it waits for a quiet moment unless a
+    change to its issue waits on it)."""
+
+    id: int
+    key: str
+    method: str
+    notice: str
+    channel: str | None
+    user: str | None
+    thread_key: str | None
+    last_error: str | None
+    lane: str | None
+    rolled_up: bool
+
+    @property
+    def is_triage_post(self) -> bool:
+        """A report's own post to a triage channel, which a roll-up may cover."""
+        return (
+            self.notice == Notice.ISSUE_TRIAGE
+            and self.method == Method.POST
+            and self.channel is not None
+            and self.thread_key is None
+        )
+
+
+def due(
+    session: Session, *, now: datetime, limit: int = 50, busy: set[str] | None = None
+) -> list[Due]:
+    """Pending messages whose time has come, oldest first, with the triage posts a roll-up
+    has shown (unless a change waits on one) after everything else; none for a lane in
+    ``busy``, so a channel held to its pace does not fill the page and hold back others."""
+    parent = aliased(OutboxMessage)
+    quiet = and_(col(RollupLine.outbox_id).is_not(None), not_(col(RollupLine.wanted)))
     query = (
-        select(OutboxMessage)
+        select(OutboxMessage, parent.message_channel, RollupLine.outbox_id)
+        .outerjoin(parent, col(parent.key) == col(OutboxMessage.thread_key))
+        .outerjoin(RollupLine, col(RollupLine.outbox_id) == col(OutboxMessage.id))
         .where(OutboxMessage.status == PENDING, col(OutboxMessage.next_attempt_at) <= now)
-        .order_by(col(OutboxMessage.id))
-        .limit(limit)
     )
-    return list(session.exec(query))
+    if busy:
+        query = query.where(
+            or_(col(OutboxMessage.channel).is_(None), col(OutboxMessage.channel).not_in(busy))
+        )
+        people = {lane.removeprefix(DM_LANE) for lane in busy if lane.startswith(DM_LANE)}
+        if people:
+            query = query.where(
+                or_(col(OutboxMessage.method) != Method.DM, col(OutboxMessage.user).not_in(people))
+            )
+    query = query.order_by(case((quiet, 1), else_=0), col(OutboxMessage.id)).limit(limit)
+    found: list[Due] = []
+    for message, parent_in, line in session.exec(query):
+        assert message.id is not None
+        lane: str | None = None
+        if message.method == Method.DM:
+            lane = f"{DM_LANE}{message.user}"
+        elif message.method == Method.POST:
+            lane = parent_in if message.thread_key else message.channel
+        found.append(
+            Due(
+                id=message.id,
+                key=message.key,
+                method=message.method,
+                notice=message.notice,
+                channel=message.channel,
+                user=message.user,
+                thread_key=message.thread_key,
+                last_error=message.last_error,
+                lane=lane,
+                rolled_up=line is not None,
+            )
+        )
+    return found
 
 
 def claim(session: Session, *, message_id: int, now: datetime, lease: timedelta) -> bool:
@@ -164,6 +241,18 @@ def defer(
     if message.attempts >= max_attempts:
         message.status = DEAD
     session.add(message)
+
+
+def skip(session: Session, *, message_id: int, reason: str) -> bool:
+    """Leave a pending message to the face that can deliver it (``SKIPPED``), with why;
+    False if it is no longer pending."""
+    statement = (
+        update(OutboxMessage)
+        .where(col(OutboxMessage.id) == message_id, col(OutboxMessage.status) == PENDING)
+        .values(status=SKIPPED, last_error=reason[:2000])
+    )
+    result = session.execute(statement)
+    return isinstance(result, CursorResult) and result.rowcount == 1
 
 
 def pending_count(session: Session) -> int:

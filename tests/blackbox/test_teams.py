@@ -128,3 +128,44 @@ def test_the_teams_package_is_a_zip_an_admin_can_upload(
         "teams-package", "--website", "http://care.example.org", **bot_framework.environment()
     )
     assert refused.status == 2 and "must start with https://" in refused.err
+
+
+LEAD = Person("7d1c5e2a-6f84-4b3e-9a20-1e5b8c4d2f63", "Pat Project")
+
+
+def test_a_project_lead_records_a_risk_in_teams_and_finds_it_in_the_register(
+    provider: Provider, bot_framework: FakeBotFramework
+) -> None:
+    env = {**bot_framework.environment(), "GOLIVE_WORKERS": "1"}
+    provider.run("init", **env).ok()
+    provider.run("person", "add", "U0PROJ", "Pat Project", **env).ok()
+    provider.run("role", "grant", "U0PROJ", "project-lead", **env).ok()
+    provider.run("person", "link-teams", "U0PROJ", LEAD.aad_id, **env).ok()
+    port = free_port()
+    served = provider.start("teams", "--port", str(port), **env)
+    served.port = port
+    served.wait_healthy()
+    golive = f"http://127.0.0.1:{port}"
+
+    def invoke(name: str, value: dict) -> dict:
+        answer = bot_framework.post(golive, bot_framework.invoke(name, value, user=LEAD), now=now())
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+
+    card = card_of(invoke("task/fetch", {"data": {"golive": "risk_add"}}))
+    answers = {
+        "title": "Night staff cannot log in to the handhelds",
+        "category": "access",
+        "service": "organisation",
+    }
+    done = invoke("task/submit", {"data": {**card["actions"][0]["data"], **answers}})
+    assert done["task"]["value"].startswith("R-001 is in the register.")
+
+    typed = bot_framework.message("risks", user=LEAD)
+    assert bot_framework.post(golive, typed, now=now()).status_code == 200
+    [register] = bot_framework.wait_for(SEND, timeout=20)
+    assert register.body["text"] == "Risk register: 1"
+    assert "Night staff cannot log in" in json.dumps(register.body)
+
+    served.signal(signal.SIGTERM)
+    served.wait_gone()
