@@ -1,6 +1,6 @@
 """Turn benchmarks/results/*.json into the results section of docs/benchmarks.md: every
-figure beside its target from the issue, met or missed. Only the text between the two
-markers is rewritten; the analysis around it is kept."""
+figure beside its target from issue 17, met or not. Only the text between the two markers
+is rewritten; the analysis around it is kept."""
 
 import argparse
 import json
@@ -10,12 +10,7 @@ from typing import Any
 
 START = "<!-- results:start (written by benchmarks/report.py) -->"
 END = "<!-- results:end -->"
-KIND_NAMES = {
-    "slash": "`/golive` (opens the modal)",
-    "submit": "report submission",
-    "submit_new": "report submission, first contact",
-    "click": "triage button click",
-}
+KIND_NAMES = {"slash": "`/golive`", "click": "triage click", "submit": "report submission"}
 OPS = {
     "daily_digest": "daily issue digest",
     "board_review": "weekly board review",
@@ -26,144 +21,251 @@ OPS = {
     "list_mine_open": "`/golive list mine open`",
     "xlsx_export": "XLSX export (workbook + audit trail CSV)",
 }
-FAST_OPS = ("daily_digest", "board_review", "reminder_sweep", "escalation_sweep")
-OPS_TARGET_MS = 300
-XLSX_TARGET_MS = 10_000
-MEMORY_TARGET_MB = 200
+TIMED_OPS = ("daily_digest", "board_review", "reminder_sweep", "escalation_sweep")
+OPS_1X_MS, OPS_10X_MS, XLSX_MS = 150, 1500, 8000
+CPU_RATIO, THROUGHPUT_SHARE = 1.5, 0.7
+ACK_P99_MS, MODAL_P99_MS, CONFIRM_P99_MS, TRIAGE_P99_MS = 30, 400, 1000, 2000
+TRIAGE_RATE = 10
+BURST_VISIBLE_S = 60
+MEMORY_MB = 200
 
 
 def mark(ok: bool) -> str:
-    return "met" if ok else "**missed**"
+    return "met" if ok else "**not met**"
 
 
-def _by_clients(rows: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
-    return {row["clients"]: row for row in rows}
+def fmt(value: float | None, digits: int = 0) -> str:
+    return "—" if value is None else f"{value:,.{digits}f}"
 
 
-def ceiling_rps(
-    row: dict[str, Any], base: dict[str, Any], cost: dict[str, Any] | None
-) -> float | None:
-    """The most requests a second the machine's cores could serve if each cost only what
-    it cannot avoid here: the Web API calls it led to (client and fake Slack,
-    benchmarks/webapi_cost.py), the floor's own server CPU for the ack, and wrk's CPU for
-    sending it. No render, database or other work of golive's is counted."""
-    calls = row.get("web_api_calls_per_request")
-    floor_cpu = base.get("server_cpu_ms_per_request")
-    if not cost or not calls or floor_cpu is None:
-        return None
-    wrk_ms = base["wrk_cpu_pct"] * 10 / base["rps"]
-    return float(cost["cores"] * 1000 / (calls * cost["per_call_cpu_ms"] + floor_cpu + wrk_ms))
+def p99(block: dict[str, Any] | None) -> str:
+    """A p99 in ms, or how many never happened (within the drain) if that is over 1%."""
+    if block is None:
+        return "—"
+    if block["p99_ms"] is None:
+        return f"not done: {block['missing']}"
+    return fmt(block["p99_ms"])
 
 
-def surge_table(surge: dict[str, Any]) -> tuple[list[str], list[bool], int]:
-    """The table, a verdict per target, and how many throughput targets lie above what the
-    Web API calls alone leave room for on this machine."""
-    floor = surge["floors"]["ack-first"]["kinds"]
-    default = surge["floors"]["default"]["kinds"]
-    cost = surge.get("web_api_cost")
-    lines: list[str] = []
-    verdicts: list[bool] = []
-    beyond = 0
-    for backend, result in surge["golive"].items():
-        lines += [
-            f"#### Surge on {backend}",
-            "",
-            "| request | clients | req/s (floor) | p50 ms (floor; default runner) | p95 ms "
-            "| p99 ms | max ms | errors | modals opened/s | server CPU ms per request (floor); "
-            "Web API calls per request; ceiling req/s | p50 target | p99 < 50 ms "
-            "| req/s ≥ ½ floor | all acked < 3 s, no error, none lost or doubled |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---|---|",
+def within(block: dict[str, Any] | None, limit: float) -> bool:
+    return block is None or (block["p99_ms"] is not None and block["p99_ms"] < limit)
+
+
+def cells(result: dict[str, Any], *, paced: bool) -> dict[str, dict[str, Any]]:
+    return {c["cell"]: c for c in result["cells"] if (c["rate"] is not None) == paced}
+
+
+def strongest(floors: dict[str, Any]) -> str:
+    """The floor configuration that completed the most work over the closed-loop cells."""
+    return max(
+        floors,
+        key=lambda mode: sum(
+            c["completed_per_s"] for c in cells(floors[mode], paced=False).values()
+        ),
+    )
+
+
+def sustains(cell: dict[str, Any]) -> bool:
+    """Kept the pace (95% of the rate reached), without errors, every modal opened in time
+    and every report recorded once and confirmed."""
+    ok = (cell["achieved_rate"] or 0) >= 0.95 * cell["rate"] and cell["errors"] == 0
+    if "modals" in cell:
+        ok = ok and cell["modals"]["in_time"] >= 0.99 * cell["modals"]["sent"]
+    if "reports" in cell:
+        r = cell["reports"]
+        ok = ok and r["lost"] == 0 and r["doubled"] == 0 and r["confirmed"] >= 0.99 * r["sent"]
+    return ok
+
+
+def staff_wait(cell: dict[str, Any]) -> dict[str, Any] | None:
+    """What staff waited for in a cell: a modal, or for a report the reporter's confirmation."""
+    if "modals" in cell:
+        return dict(cell["modals"]["open"])
+    if "reports" in cell:
+        return dict(cell["reports"]["confirmation"])
+    return None
+
+
+def closed_table(
+    backend: str, golive: dict[str, Any], floor: dict[str, Any]
+) -> tuple[list[str], list[bool]]:
+    mine, base = cells(golive, paced=False), cells(floor, paced=False)
+    lines = [
+        f"#### Closed loop on {backend}",
+        "",
+        "| request | clients | completed/s golive (floor) | ≥ 70% of floor | server CPU ms per "
+        "request golive (floor) | ≤ 1.5 × floor | ack p50 / p99 ms golive (floor) | modal "
+        "opened or reporter confirmed p50 / p99 ms golive (floor) |",
+        "|---|---:|---:|---|---:|---|---:|---:|",
+    ]
+    verdicts = []
+    for name, cell in mine.items():
+        other = base.get(name)
+        if other is None:
+            continue
+        kind, clients = name.split(" x")
+        rate_ok = cell["completed_per_s"] >= THROUGHPUT_SHARE * other["completed_per_s"]
+        cpu_ok = cell["server_cpu_ms_per_request"] <= CPU_RATIO * other["server_cpu_ms_per_request"]
+        verdicts += [rate_ok, cpu_ok]
+        wait, floor_wait = staff_wait(cell), staff_wait(other)
+        lines.append(
+            f"| {KIND_NAMES[kind]} | {clients} | {cell['completed_per_s']:,.1f} "
+            f"({other['completed_per_s']:,.1f}) | {mark(rate_ok)} "
+            f"| {cell['server_cpu_ms_per_request']:.2f} ({other['server_cpu_ms_per_request']:.2f}) "
+            f"| {mark(cpu_ok)} | {fmt(cell['ack_p50_ms'], 1)} / {fmt(cell['ack_p99_ms'])} "
+            f"({fmt(other['ack_p50_ms'], 1)} / {fmt(other['ack_p99_ms'])}) "
+            f"| {fmt((wait or {}).get('p50_ms'))} / {p99(wait)} "
+            f"({fmt((floor_wait or {}).get('p50_ms'))} / {p99(floor_wait)}) |"
+        )
+    lines.append("")
+    return lines, verdicts
+
+
+def paced_table(
+    backend: str, golive: dict[str, Any], floor: dict[str, Any]
+) -> tuple[list[str], list[bool]]:
+    mine, base = cells(golive, paced=True), cells(floor, paced=True)
+    lines = [
+        f"#### Paced (open loop, the mix) on {backend}",
+        "",
+        "| rate req/s | achieved golive (floor) | sustained golive (floor) | ack p99 ms "
+        "golive (floor) | modal opened p99 ms golive (floor) | confirmation p99 ms golive "
+        "(floor) | triage visible p99 ms golive (floor) | expired trigger ids golive (floor) "
+        "| verdict |",
+        "|---:|---:|---|---:|---:|---:|---:|---:|---|",
+    ]
+    verdicts = []
+    for name, cell in mine.items():
+        other = base.get(name)
+        if other is None:
+            continue
+        ok_floor, ok_mine = sustains(other), sustains(cell)
+        modals, reports = cell.get("modals"), cell.get("reports")
+        checks = [
+            ("sustains", ok_mine or not ok_floor),
+            ("ack", cell["ack_p99_ms"] < ACK_P99_MS),
+            ("modal", within(modals and modals["open"], MODAL_P99_MS)),
+            ("confirmation", within(reports and reports["confirmation"], CONFIRM_P99_MS)),
+            ("expired", (modals or {}).get("expired_refusals", 0) == 0),
         ]
-        for kind, rows in result["kinds"].items():
-            floors = _by_clients(floor.get(kind if kind in floor else "submit", []))
-            defaults = _by_clients(default.get(kind if kind in default else "submit", []))
-            for row in rows:
-                base = floors.get(row["clients"])
-                slow = defaults.get(row["clients"])
-                if base is None:
-                    continue
-                if kind.startswith("submit"):
-                    limit, rule = base["p50_ms"] + 5, "≤ floor + 5"
-                else:
-                    limit, rule = 2 * base["p50_ms"], "≤ 2 × floor"
-                p50_ok = row["p50_ms"] <= limit
-                p99_ok = row["p99_ms"] < 50 if row["clients"] == 50 else None
-                rps_ok = row["rps"] >= base["rps"] / 2
-                ceiling = ceiling_rps(row, base, cost)
-                out_of_reach = ceiling is not None and ceiling < base["rps"] / 2
-                beyond += out_of_reach
-                calls = (
-                    "—"
-                    if ceiling is None
-                    else f"{row['server_cpu_ms_per_request']:.2f} "
-                    f"({base['server_cpu_ms_per_request']:.2f}); "
-                    f"{row['web_api_calls_per_request']:.2f}; {ceiling:,.0f}"
-                )
-                clean = row["errors"] == 0 and row["timeouts"] == 0 and row["max_ms"] < 3000
-                records = row.get("records")
-                if records:
-                    clean = clean and records["lost"] == 0 and records["doubled"] == 0
-                verdicts += [p50_ok, rps_ok, clean] + ([p99_ok] if p99_ok is not None else [])
-                errors = str(row["errors"] + row["timeouts"])
-                if records:
-                    errors += f"; {records['recorded']}/{records['submitted']} recorded"
-                modals = (
-                    "—" if kind.startswith("submit") else f"{row.get('modals_opened_per_s', 0):.0f}"
-                )
-                lines.append(
-                    f"| {KIND_NAMES.get(kind, kind)} | {row['clients']} "
-                    f"| {row['rps']:.0f} ({base['rps']:.0f}) "
-                    f"| {row['p50_ms']:.2f} ({base['p50_ms']:.2f}; "
-                    f"{slow['p50_ms'] if slow else float('nan'):.2f}) "
-                    f"| {row['p95_ms']:.1f} | {row['p99_ms']:.1f} | {row['max_ms']:.0f} "
-                    f"| {errors} | {modals} | {calls} | {rule}: {mark(p50_ok)} "
-                    f"| {'—' if p99_ok is None else mark(p99_ok)} | {mark(rps_ok)}"
-                    f"{' (above the ceiling)' if out_of_reach and not rps_ok else ''} "
-                    f"| {mark(clean)} |"
-                )
-        lines.append("")
-    if cost:
-        lines += [
-            f"Ceiling: one Web API call took {cost['client_cpu_ms']:.2f} ms of CPU in the client "
-            f"(slack_sdk) and {cost['fake_slack_cpu_ms']:.2f} ms in the fake Slack that answered "
-            f"it (`benchmarks/webapi_cost.py`, {cost['calls']:,} calls in this run). The "
-            f"ceiling is what {cost['cores']} cores could serve if a request cost only that "
-            f"({cost['per_call_cpu_ms']:.2f} ms × the Web API calls it led to), the floor's own "
-            "server CPU for its ack, and wrk's CPU for sending it: nothing for golive's "
-            "database, renders or records. Server CPU per request is the serving processes' "
-            "CPU over the cell and the work after it, divided by the requests acked.",
-            "",
-        ]
-    return lines, verdicts, beyond
+        if cell["rate"] == TRIAGE_RATE:
+            checks.append(("triage", within(reports and reports["triage"], TRIAGE_P99_MS)))
+        missed = [label for label, ok in checks if not ok]
+        verdicts += [ok for _, ok in checks]
+
+        def both(key: str, a: dict[str, Any] | None, b: dict[str, Any] | None) -> str:
+            return f"{p99(a and a[key])} ({p99(b and b[key])})"
+
+        lines.append(
+            f"| {cell['rate']:g} | {fmt(cell['achieved_rate'], 1)} "
+            f"({fmt(other['achieved_rate'], 1)}) | {'yes' if ok_mine else 'no'} "
+            f"({'yes' if ok_floor else 'no'}) | {fmt(cell['ack_p99_ms'])} "
+            f"({fmt(other['ack_p99_ms'])}) | {both('open', modals, other.get('modals'))} "
+            f"| {both('confirmation', reports, other.get('reports'))} "
+            f"| {both('triage', reports, other.get('reports'))} "
+            f"| {(modals or {}).get('expired_refusals', 0)} "
+            f"({other.get('modals', {}).get('expired_refusals', 0)}) "
+            f"| {'met' if not missed else '**not met**: ' + ', '.join(missed)} |"
+        )
+    lines.append("")
+    return lines, verdicts
+
+
+def burst_lines(surge: dict[str, Any]) -> tuple[list[str], list[bool]]:
+    lines = [
+        "| database | reports sent / recorded | visible in triage within 60 s | visible p50 / "
+        "p99 / max s | triage posts (updates) | most posts in one second | every report "
+        "visible < 60 s | one post a second |",
+        "|---|---:|---:|---:|---:|---:|---|---|",
+    ]
+    verdicts = []
+    for backend, result in surge["backends"].items():
+        burst = result["golive"].get("burst")
+        if burst is None:
+            continue
+        r, pace = burst["reports"], burst["triage_pace"]
+        triage = r["triage"]
+        seen = triage["max_ms"] is not None and triage["max_ms"] < BURST_VISIBLE_S * 1000
+        paced = pace["most_in_one_second"] <= 1
+        verdicts += [seen, paced]
+        in_time = r.get("visible_within_60s", r["visible"])
+        not_visible = "" if triage["missing"] == 0 else f" ({triage['missing']} not visible)"
+        lines.append(
+            f"| {backend} | {r['sent']} / {r['recorded']} | {in_time} "
+            f"| {fmt(triage['p50_ms'] and triage['p50_ms'] / 1000, 1)} / "
+            f"{fmt(triage['p99_ms'] and triage['p99_ms'] / 1000, 1)} / "
+            f"{fmt(triage['max_ms'] and triage['max_ms'] / 1000, 1)}"
+            f"{not_visible} "
+            f"| {pace['posts']} ({pace['updates']}) | {pace['most_in_one_second']} "
+            f"| {mark(seen)} | {mark(paced)} |"
+        )
+    lines.append("")
+    return lines, verdicts
 
 
 def memory_lines(surge: dict[str, Any]) -> tuple[list[str], list[bool]]:
     lines = [
-        "#### Memory of the serving processes (gunicorn master + 2 workers)",
-        "",
-        "| server | idle PSS MB | peak PSS MB | peak RSS sum MB | target < 200 MB (PSS) |",
-        "|---|---:|---:|---:|---|",
+        "| server | idle PSS MB | peak PSS MB | target < 200 MB |",
+        "|---|---:|---:|---|",
     ]
     verdicts = []
-    for backend, result in surge["golive"].items():
-        ok = result["peak_pss_mb"] < MEMORY_TARGET_MB
+    for backend, result in surge["backends"].items():
+        golive = result["golive"]
+        ok = golive["peak_pss_mb"] < MEMORY_MB
         verdicts.append(ok)
         lines.append(
-            f"| golive on {backend} | {result.get('idle_pss_mb', 0):.0f} "
-            f"| {result['peak_pss_mb']:.0f} | {result['peak_rss_mb']:.0f} | {mark(ok)} |"
+            f"| golive serve on {backend} (master, 2 workers, scheduler) "
+            f"| {golive['idle_pss_mb']:.0f} | {golive['peak_pss_mb']:.0f} | {mark(ok)} |"
         )
-    for runner, result in surge["floors"].items():
-        lines.append(
-            f"| bare Bolt, {runner} runner | | {result['peak_pss_mb']:.0f} "
-            f"| {result['peak_rss_mb']:.0f} | |"
-        )
-    lines += [
-        "",
-        "PSS splits the pages the workers share with the master (copy-on-write after the fork) "
-        "between them; the RSS sum counts them once per process, so it overstates the memory "
-        "the server holds.",
+        for mode, floor in result["floors"].items():
+            lines.append(
+                f"| floor ({mode}) on {backend} | {floor.get('idle_pss_mb', 0):.0f} "
+                f"| {floor['peak_pss_mb']:.0f} | |"
+            )
+    lines.append("")
+    return lines, verdicts
+
+
+def surge_section(surge: dict[str, Any]) -> tuple[list[str], list[bool]]:
+    plan = surge["plan"]
+    lines = [
+        f"### Surge (closed loop {plan['closed_seconds']:g} s per cell, paced "
+        f"{plan['paced_seconds']:g} s per rate, drain up to {plan['drain_limit_s']:g} s; "
+        f"Web API delay {surge['slack_delay_s'] * 1000:.0f} ms; {surge['workers']} workers × "
+        f"{surge['threads']} threads)",
         "",
     ]
+    verdicts: list[bool] = []
+    for backend, result in surge["backends"].items():
+        floors = result["floors"]
+        best = strongest(floors)
+        totals = ", ".join(
+            f"{mode} {sum(c['completed_per_s'] for c in cells(f, paced=False).values()):,.0f}"
+            for mode, f in floors.items()
+        )
+        lines += [
+            f"On {backend} the strongest floor is **{best}** (completed work summed over the "
+            f"closed-loop cells, per second: {totals}); golive is compared with it. A report "
+            f"owes {result['golive']['posts_per_report']} posts, so the floor makes that many.",
+            "",
+        ]
+        table, ok = closed_table(backend, result["golive"], floors[best])
+        lines += table
+        verdicts += ok
+        table, ok = paced_table(backend, result["golive"], floors[best])
+        lines += table
+        verdicts += ok
+    lines += [
+        f"#### Burst: {plan['burst_reports']} reports in {plan['burst_seconds']:g} s",
+        "",
+    ]
+    table, ok = burst_lines(surge)
+    lines += table
+    verdicts += ok
+    lines += ["#### Memory of the serving processes", ""]
+    table, ok = memory_lines(surge)
+    lines += table
+    verdicts += ok
     return lines, verdicts
 
 
@@ -172,71 +274,73 @@ def scale_table(scale: dict[str, Any]) -> tuple[list[str], list[bool]]:
     backends = sorted({run["backend"] for run in runs})
     scales = sorted({run["scale"] for run in runs})
     found = {(run["backend"], run["scale"]): run for run in runs}
-    lines: list[str] = []
-    verdicts: list[bool] = []
-    header = "| operation |"
-    rule = "|---|"
+    header, rule = "| operation |", "|---|"
     for backend in backends:
         for size in scales:
             if (backend, size) in found:
                 header += f" {backend} {size}x ms (reads + writes) |"
                 rule += "---:|"
-    header += " target | statements same at 1x and 10x |"
-    rule += "---|---|"
-    lines += [header, rule]
+    lines = [header + " target at 1x | target at 10x | statements same at 1x and 10x |"]
+    lines.append(rule + "---|---|---|")
+    verdicts: list[bool] = []
     for op, name in OPS.items():
-        cells = []
-        times_1x = []
-        same = []
+        row, one_x, ten_x, same = [], [], [], []
         for backend in backends:
             one = found.get((backend, 1), {}).get("operations", {}).get(op)
             ten = found.get((backend, 10), {}).get("operations", {}).get(op)
             if one is not None:
-                times_1x.append(one["ms"])
+                one_x.append(one["ms"])
+            if ten is not None:
+                ten_x.append(ten["ms"])
             if one is not None and ten is not None:
                 same.append(one["statements"] == ten["statements"])
             for size in scales:
-                if (backend, size) not in found:
-                    continue
-                m = found[(backend, size)]["operations"].get(op)
-                cells.append(
-                    "not run" if m is None else f"{m['ms']:,.0f} ({m['reads']} + {m['writes']})"
-                )
+                if (backend, size) in found:
+                    m = found[(backend, size)]["operations"].get(op)
+                    row.append(
+                        "not run" if m is None else f"{m['ms']:,.0f} ({m['reads']} + {m['writes']})"
+                    )
         if op == "xlsx_export":
-            ok = bool(times_1x) and max(times_1x) < XLSX_TARGET_MS
-            target = f"< 10 s: {mark(ok)}"
+            ok = bool(one_x) and max(one_x) < XLSX_MS
+            first, second = f"< 8 s: {mark(ok)}", "—"
+            verdicts.append(ok)
+        elif op in TIMED_OPS:
+            ok = bool(one_x) and max(one_x) < OPS_1X_MS
+            first = f"< 150 ms: {mark(ok)}"
+            verdicts.append(ok)
+            if ten_x:
+                ok10 = max(ten_x) < OPS_10X_MS
+                second = f"< 1.5 s: {mark(ok10)}"
+                verdicts.append(ok10)
+            else:
+                second = "10x not run"
         else:
-            ok = bool(times_1x) and max(times_1x) < OPS_TARGET_MS
-            target = f"< 300 ms at 1x: {mark(ok)}"
-        verdicts.append(ok)
-        if same:
+            first = second = "—"
+        if same and op != "xlsx_export":
             verdicts.append(all(same))
             same_text = mark(all(same))
         else:
-            same_text = "10x not run"
-        lines.append(f"| {name} | {' | '.join(cells)} | {target} | {same_text} |")
+            same_text = "10x not run" if op != "xlsx_export" else "—"
+        lines.append(f"| {name} | {' | '.join(row)} | {first} | {second} | {same_text} |")
     lines.append("")
-    rows = " · ".join(
-        f"{table} {count:,}" for table, count in runs[0]["rows"].items() if count >= 100
-    )
-    lines += [f"Rows at 1x: {rows}.", ""]
+    counts = " · ".join(f"{t} {n:,}" for t, n in runs[0]["rows"].items() if n >= 100)
     generated = "; ".join(
         f"{run['backend']} {run['scale']}x generated in {run['generate_s']:.0f} s" for run in runs
     )
-    lines += [f"{generated}.", ""]
+    lines += [f"Rows at 1x: {counts}.", "", f"{generated}.", ""]
     return lines, verdicts
 
 
 def machine_lines(machine: dict[str, Any], mode: str) -> list[str]:
     return [
-        f"Latest run ({mode}): {machine.get('started', '?')} to {machine.get('finished', '?')} "
-        f"on {machine.get('cpus')} × {machine.get('cpu_model')}, "
-        f"{machine.get('memory_gib')} GiB, Linux {machine.get('kernel')}, "
-        f"Python {machine.get('python')}, {str(machine.get('wrk')).split(' [')[0]}, "
-        f"{machine.get('postgresql')}. "
-        f"Load average (1 min) {machine.get('load_before', 0):.1f} before and "
-        f"{machine.get('load_after', 0):.1f} after: other work on the machine shares its two "
-        "cores and shows in the tails.",
+        f"Latest run (`benchmarks/run{'' if mode == 'default' else ' --' + mode}`): "
+        f"{machine.get('started', '?')} to {machine.get('finished', '?')} on "
+        f"{machine.get('cpus')} × {machine.get('cpu_model')}, {machine.get('memory_gib')} GiB, "
+        f"Linux {machine.get('kernel')}, Python {machine.get('python')}, "
+        f"{str(machine.get('wrk')).split(' [')[0]}, {machine.get('postgresql')}. Load average "
+        f"(1 min) {machine.get('load_before', 0):.1f} before and "
+        f"{machine.get('load_after', 0):.1f} after: the two cores were shared with other work "
+        "(other sessions' tests and builds) during the run, which shows in the tails.",
         "",
     ]
 
@@ -252,31 +356,16 @@ def render(results: Path, mode: str) -> str:
         scale["runs"] += tenfold["runs"]
         scale["measured_10x"] = tenfold.get("measured")
     lines = [START, "", *machine_lines(machine, mode)]
-    lines += [
-        f"### Surge ({surge['seconds']:g} s per cell; Web API delay "
-        f"{surge['slack_delay_s'] * 1000:.0f} ms; {surge['workers']} workers × "
-        f"{surge['threads']} threads)",
-        "",
-        "Floor = bare Bolt app with `process_before_response=True` that only acks; default "
-        "runner = the same app with Bolt's default runner.",
-        "",
-    ]
-    surge_lines, surge_ok, beyond = surge_table(surge)
-    memory, memory_ok = memory_lines(surge)
+    surge_lines, surge_ok = surge_section(surge)
     scale_lines, scale_ok = scale_table(scale)
     when = f"1x measured {scale.get('measured', '?')}"
     if scale.get("measured_10x"):
         when += f"; 10x measured {scale['measured_10x']} (`benchmarks/run --full`)"
     else:
         when += "; 10x is measured by `benchmarks/run --full`"
-    lines += surge_lines + memory + ["### Scale", "", f"{when}.", ""] + scale_lines
-    verdicts = surge_ok + memory_ok + scale_ok
-    lines += [
-        f"Targets met: {sum(verdicts)} of {len(verdicts)}. Throughput targets above the "
-        f"ceiling the Web API calls leave on this machine: {beyond}.",
-        "",
-        END,
-    ]
+    lines += [*surge_lines, "### Scale", "", f"{when}.", "", *scale_lines]
+    verdicts = surge_ok + scale_ok
+    lines += [f"Targets met: {sum(verdicts)} of {len(verdicts)}.", "", END]
     return "\n".join(lines)
 
 

@@ -1,535 +1,448 @@
-"""Surge: wrk sends pre-signed, distinct Slack requests over loopback to ``golive serve`` (the
-production gunicorn server, in a subprocess, on a large provider's database) and, in the same
-run, to two bare Bolt apps served the same way (benchmarks/bare.py): `/golive`, report
-submissions and triage button clicks at 1, 10 and 50 concurrent clients, on SQLite and
-PostgreSQL. The fake Slack Web API (tests/fakeslack.py) answers every call after a Slack-like
-delay, so a Web API call made before the ack shows in the latency.
+"""Surge: what staff feel when a go-live's requests arrive together, measured on ``golive
+serve`` as users run it (the production gunicorn server with its scheduler, on a large
+provider's database) and, in the same run, on the equal-work floor (benchmarks/bare.py), on
+SQLite and PostgreSQL.
 
-Afterwards every submission wrk sent is checked against the database: one issue per submitted
-view, none lost, none doubled. Peak resident memory is the sum over gunicorn's master and
-workers, sampled from /proc.
+wrk sends distinct Slack requests over loopback (benchmarks/slack.lua signs each as it sends
+it, with a trigger id issued then): a closed loop of `/golive`, triage clicks or report
+submissions at 1, 10 and 50 clients; an open loop paced at 10, 50 and 150 requests a second
+of the mix (20% `/golive`, 60% clicks, 20% reports); and, for golive, a burst of 300 reports
+in a minute. The fake Slack Web API (tests/fakeslack.py) answers each call after 150 ms,
+refuses a trigger id over 3 s old and notes when each call arrived, which gives what staff
+feel (benchmarks/outcomes.py). After each cell the driver waits until the work after the
+acks has stopped calling Slack (or a limit), and only then reads the server's CPU.
 """
 
 import argparse
 import json
+import math
 import os
-import random
-import resource
 import shutil
-import signal
-import socket
-import subprocess
 import sys
-import threading
 import time
-import urllib.request
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 from sqlalchemy import Engine, bindparam, text
 
-from benchmarks import webapi_cost
-from benchmarks.databases import BACKENDS, fresh_database, pg_available
-from benchmarks.provider import CHANNELS, generate, user_id
-from bot.ids import Report, Triage
+from benchmarks import traffic
+from benchmarks.bare import TABLE
+from benchmarks.databases import BACKENDS, Database, fresh_database, pg_available
+from benchmarks.outcomes import Recorded, modal_outcomes, pace, report_outcomes
+from benchmarks.provider import CHANNELS, generate
+from benchmarks.servers import (
+    PeakMemory,
+    Target,
+    free_port,
+    serving,
+    tree_cpu_s,
+    tree_memory_kib,
+)
 from store.records.enums import ChannelPurpose
 from store.records.models import ISSUE_PREFIX
 from tests.fakeslack import FakeSlack
-from tests.slack_requests import (
-    block_actions,
-    plain_text_input,
-    radio_buttons,
-    sign,
-    slash_command,
-    static_select,
-    view_submission,
-)
 
-HERE = Path(__file__).parent
-ROOT = HERE.parent
 SECRET = "bench-signing-secret"
-KINDS = ("slash", "submit", "click")
-CONCURRENCY = (1, 10, 50)
 WORKERS, THREADS = 2, 8
-FORM = "application/x-www-form-urlencoded"
-# Requests generated per second of run, above the fastest rate seen, so none is reused.
-RATE_CAP = {"bolt": 6000, "slash": 4000, "click": 4000, "submit": 2500, "submit_new": 600}
+TRIAGE = CHANNELS[ChannelPurpose.TRIAGE]
+FLOORS = ("lazy", "pool")
+# Requests written per second of a closed-loop cell, above the fastest rate seen, so that
+# none is sent twice (a submission sent twice would be a doubled report).
+CLOSED_CAP = {"golive": 1500, "floor": 6000}
 
 
 @dataclass(frozen=True)
-class Target:
-    """A server under test: golive on one backend, or a bare Bolt app."""
+class Plan:
+    """How long each part runs; ``benchmarks/run`` picks one per mode."""
 
+    closed_seconds: float
+    concurrency: tuple[int, ...]
+    paced_seconds: float
+    rates: tuple[float, ...]
+    burst_reports: int
+    burst_seconds: float
+    burst_wait_s: float
+    drain_limit_s: float
+
+
+@dataclass(frozen=True)
+class Cell:
     name: str
-    url: str
-    pid: int
+    kinds: list[str]
+    clients: int
+    seconds: float
+    rate: float = 0
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+def closed_cells(plan: Plan, cap: int) -> list[Cell]:
+    count = int(cap * plan.closed_seconds)
+    return [
+        Cell(f"{kind} x{clients}", [kind] * count, clients, plan.closed_seconds)
+        for kind in traffic.KINDS
+        for clients in plan.concurrency
+    ]
 
 
-def wait_healthy(url: str, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the server at {url} exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/healthz", timeout=2) as answer:
-                if answer.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"the server at {url} did not become healthy")
+def paced_cells(plan: Plan) -> list[Cell]:
+    cells = []
+    for rate in plan.rates:
+        count = int(rate * plan.paced_seconds * 1.3) + 50
+        clients = max(2, math.ceil(rate / 5))
+        kinds = traffic.mixed(count, f"paced{rate}")
+        cells.append(Cell(f"paced {rate:g}/s", kinds, clients, plan.paced_seconds, rate))
+    return cells
 
 
-@contextmanager
-def serving(
-    name: str, command: list[str], env: dict[str, str], port: int, log: Path
-) -> Iterator[Target]:
-    """Start a server in its own process group; stop it (master and workers) afterwards."""
-    with log.open("ab") as out:
-        process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=out, stderr=out, start_new_session=True
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(url, process)
-        yield Target(name, url, process.pid)
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-
-
-def _stat_fields(pid: int | str) -> list[str] | None:
-    try:
-        with open(f"/proc/{pid}/stat") as handle:
-            return handle.read().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-
-
-def process_tree(root: int) -> list[int]:
-    """A process and all its descendants (gunicorn's master and its workers)."""
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit() and (fields := _stat_fields(entry)) is not None:
-            children.setdefault(int(fields[1]), []).append(int(entry))
-    tree, stack = [], [root]
-    while stack:
-        pid = stack.pop()
-        tree.append(pid)
-        stack.extend(children.get(pid, []))
-    return tree
-
-
-def tree_cpu_s(root: int) -> float:
-    """User + system CPU seconds used so far by a process and its descendants."""
-    ticks = 0
-    for pid in process_tree(root):
-        if (fields := _stat_fields(pid)) is not None:
-            ticks += int(fields[11]) + int(fields[12])
-    return ticks / os.sysconf("SC_CLK_TCK")
-
-
-def tree_memory_kib(root: int) -> tuple[int, int]:
-    """Resident (RSS) and proportional (PSS: shared pages split between their sharers) memory
-    of a process and all its descendants, from /proc. Gunicorn's workers share the pages the
-    master loaded before forking, so the RSS sum counts those once per process."""
-    rss = pss = 0
-    for pid in process_tree(root):
-        try:
-            with open(f"/proc/{pid}/smaps_rollup") as handle:
-                for line in handle:
-                    if line.startswith("Rss:"):
-                        rss += int(line.split()[1])
-                    elif line.startswith("Pss:"):
-                        pss += int(line.split()[1])
-        except OSError:
-            continue
-    return rss, pss
-
-
-class PeakRss:
-    """Samples the server tree's memory every 100 ms while running; the peaks, in KiB."""
-
-    def __init__(self, pid: int) -> None:
-        self.pid = pid
-        self.peak = 0
-        self.peak_pss = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            rss, pss = tree_memory_kib(self.pid)
-            self.peak = max(self.peak, rss)
-            self.peak_pss = max(self.peak_pss, pss)
-            self._stop.wait(0.1)
-
-    def __enter__(self) -> "PeakRss":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-
-# ---------------------------------------------------------------- requests
-
-
-def report_state(service_id: int, description: str) -> dict[str, Any]:
-    """The report modal's state as Slack sends it on submit (block id == action id)."""
-    return {
-        Report.SERVICE: {Report.SERVICE: static_select(str(service_id))},
-        Report.CATEGORY: {Report.CATEGORY: static_select("medication")},
-        Report.DESCRIPTION: {Report.DESCRIPTION: plain_text_input(description)},
-        Report.IMPACT: {Report.IMPACT: radio_buttons("some")},
-        Report.URGENCY: {Report.URGENCY: radio_buttons("medium")},
-        Report.WORKAROUND: {Report.WORKAROUND: radio_buttons("safe")},
-        Report.WORKAROUND_DETAIL: {Report.WORKAROUND_DETAIL: plain_text_input(None)},
-    }
-
-
-def request_body(kind: str, i: int, run: str, rng: random.Random, hooks: str) -> str:
-    """One distinct request: its own trigger id, and for a submission its own view id."""
-    if kind == "slash":
-        user = user_id(rng.randrange(1000))
-        return urlencode(slash_command("", user_id=user, hooks_url=hooks))
-    if kind == "click":
-        ref = f"GL-{rng.randrange(1, 50_001):04d}"
-        payload = block_actions(
-            Triage.ASSIGN,
-            ref,
-            user_id=user_id(0),
-            block_id=f"{Triage.ACTIONS_BLOCK}:{ref}",
-            hooks_url=hooks,
-        )
-        return urlencode({"payload": json.dumps(payload)})
-    view = f"V{run}{i:08d}"
-    user = user_id(rng.randrange(1000)) if kind == "submit" else f"UN{run}{i:07d}"
-    payload = view_submission(
-        Report.MODAL,
-        report_state(rng.randrange(1, 151), f"Surge report {view}: eMAR would not load"),
-        user_id=user,
-        view_id=view,
-        view_hash=f"{int(time.time())}.{uuid.uuid4().hex[:8]}",
+def burst_cell(plan: Plan) -> Cell:
+    rate = plan.burst_reports / plan.burst_seconds
+    return Cell(
+        f"burst {plan.burst_reports}",
+        ["submit"] * plan.burst_reports,
+        max(2, math.ceil(rate)),
+        plan.burst_seconds,
+        rate,
     )
-    return urlencode({"payload": json.dumps(payload)})
 
 
-def write_requests(path: Path, kind: str, count: int, run: str, hooks: str) -> list[str]:
-    """Sign ``count`` requests now (Bolt refuses a timestamp over five minutes old); returns
-    the view ids of submissions, in file order."""
-    rng = random.Random(run)
-    views = []
-    with path.open("w") as handle:
-        for i in range(count):
-            body = request_body(kind, i, run, rng, hooks)
-            headers = sign(body, SECRET)
-            handle.write(
-                f"{headers['X-Slack-Request-Timestamp']}\t{headers['X-Slack-Signature']}"
-                f"\t{FORM}\t{body}\n"
-            )
-            if kind.startswith("submit"):
-                views.append(f"V{run}{i:08d}")
-    return views
+# ---------------------------------------------------------------- what was recorded
 
 
-def wrk(url: str, requests: Path, clients: int, seconds: float) -> dict[str, Any]:
-    threads = min(2, clients)
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    answer = subprocess.run(
-        [
-            "wrk",
-            f"-t{threads}",
-            f"-c{clients}",
-            f"-d{max(1, round(seconds))}s",
-            "--timeout",
-            "10s",
-            "-s",
-            str(HERE / "signed.lua"),
-            f"{url}/slack/events",
-            "--",
-            str(requests),
-            str(threads),
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    line = next(x for x in answer.stdout.splitlines() if x.startswith("BENCH "))
-    raw = json.loads(line[len("BENCH ") :])
-    duration = raw["duration_us"] / 1e6
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    sent = {thread: count for thread, count, _ in raw["threads"]}
-    have = {thread: n for thread, _, n in raw["threads"]}
-    errors = sum(raw[k] for k in ("connect_errors", "read_errors", "write_errors", "status_errors"))
-    return {
-        "clients": clients,
-        "seconds": duration,
-        "requests": raw["requests"],
-        "rps": round(raw["requests"] / duration, 1),
-        "p50_ms": raw["p50_us"] / 1000,
-        "p95_ms": raw["p95_us"] / 1000,
-        "p99_ms": raw["p99_us"] / 1000,
-        "max_ms": raw["max_us"] / 1000,
-        "errors": errors,
-        "timeouts": raw["timeouts"],
-        "reused": any(sent[t] > have[t] for t in sent),
-        "wrk_cpu_pct": round(100 * cpu / duration, 1),
-        "sent_per_thread": sent,
-        "threads": threads,
-    }
-
-
-def sent_views(views: list[str], result: dict[str, Any]) -> set[str]:
-    """The view ids wrk sent: thread k sends lines k, k+T, ... in order. wrk calls the first
-    thread's request() once before the run to check the script, and never sends that one."""
-    threads = result["threads"]
-    chosen = set()
-    for thread, count in result["sent_per_thread"].items():
-        mine = views[thread::threads]
-        first = 1 if thread == 0 else 0
-        chosen.update(mine[first : min(count, len(mine))])
-    return chosen
-
-
-def check_reports(engine: Engine, expected: set[str], run: str) -> dict[str, Any]:
-    """Every submitted view recorded once: none lost, none doubled, none invented."""
-    deadline = time.monotonic() + 30
-    while True:
-        with engine.connect() as connection:
-            rows = connection.execute(
-                text("SELECT description, number FROM issue WHERE description LIKE :p"),
-                {"p": f"Surge report V{run}%"},
-            ).all()
-        found = [row[0].split(":", 1)[0].removeprefix("Surge report ") for row in rows]
-        if len(set(found)) >= len(expected) or time.monotonic() > deadline:
-            break
-        time.sleep(0.5)
-    seen = set(found)
-    return {
-        "submitted": len(expected),
-        "recorded": len(found),
-        "lost": len(expected - seen),
-        "doubled": len(found) - len(seen),
-        "unexpected": len(seen - expected),
-        "messages_owed": owed_messages(engine, [f"{ISSUE_PREFIX}{row[1]:04d}" for row in rows]),
-    }
-
-
-def owed_messages(engine: Engine, refs: list[str]) -> int:
-    """The Slack messages the reports owe (triage posts, confirmations, alerts): each is a
-    Web API call, though the outbox may post it after the cell and its drain."""
-    owed = 0
+def golive_recorded(engine: Engine, run: str) -> Recorded:
     with engine.connect() as connection:
-        for start in range(0, len(refs), 500):
-            owed += connection.execute(
-                text("SELECT count(*) FROM outbox WHERE subject IN :refs").bindparams(
-                    bindparam("refs", expanding=True)
-                ),
-                {"refs": refs[start : start + 500]},
-            ).scalar_one()
-    return owed
+        rows = connection.execute(
+            text("SELECT description, number FROM issue WHERE description LIKE :p"),
+            {"p": f"Surge report V{run}%"},
+        ).all()
+    counts: Counter[str] = Counter()
+    names = {}
+    for description, number in rows:
+        view = description.split(":", 1)[0].removeprefix("Surge report ")
+        counts[view] += 1
+        names[view] = f"{ISSUE_PREFIX}{number:04d}"
+    return Recorded(dict(counts), names)
 
 
-# ---------------------------------------------------------------- runs
+def floor_recorded(engine: Engine, run: str) -> Recorded:
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text(f"SELECT view_id FROM {TABLE} WHERE view_id LIKE :p"), {"p": f"V{run}%"}
+        ).all()
+    counts = Counter(row[0] for row in rows)
+    return Recorded(dict(counts), {view: view for view in counts})
 
 
-def run_target(
-    target: Target,
-    kinds: list[str],
-    concurrency: list[int],
-    seconds: float,
-    work: Path,
-    fake: FakeSlack,
-    cap: Callable[[str], int],
-    engine: Engine | None = None,
-) -> dict[str, Any]:
-    results: dict[str, Any] = {}
-    peak = peak_pss = 0
-    for kind in kinds:
-        for clients in concurrency:
-            run = uuid.uuid4().hex[:6].upper()
-            path = work / f"requests-{run}.tsv"
-            views = write_requests(path, kind, int(cap(kind) * seconds), run, fake.hooks_url)
-            before = web_api_calls(fake)
-            cpu_before = tree_cpu_s(target.pid)
-            with PeakRss(target.pid) as memory:
-                result = wrk(target.url, path, clients, seconds)
-            during = web_api_calls(fake) - before
-            result["web_api_calls"] = dict(during)
-            result["modals_opened_per_s"] = round(during["views.open"] / result["seconds"], 1)
-            result["drain_s"] = drain(fake)
-            # Every call the cell's requests led to, the work after their acks included.
-            made = sum((web_api_calls(fake) - before).values())
-            result["web_api_calls_per_request"] = round(made / max(result["requests"], 1), 2)
-            # The server's CPU for the cell's requests, the work after their acks included.
-            spent = tree_cpu_s(target.pid) - cpu_before
-            result["server_cpu_ms_per_request"] = round(
-                1000 * spent / max(result["requests"], 1), 3
+def owed_per_report(engine: Engine, recorded: Recorded) -> float:
+    """The Slack posts golive owes per report (triage post, confirmation, alerts)."""
+    refs = list(recorded.names.values())
+    if not refs:
+        return 0.0
+    with engine.connect() as connection:
+        owed = connection.execute(
+            text(
+                "SELECT count(*) FROM outbox WHERE subject IN :refs AND method IN ('post', 'dm')"
+            ).bindparams(bindparam("refs", expanding=True)),
+            {"refs": refs},
+        ).scalar_one()
+    return float(owed) / len(refs)
+
+
+def clear_backlog(engine: Engine) -> int:
+    """Set aside the posts a cell left owed after its drain, so the next cell starts clean
+    (counted in the cell's figures: its reports were not completed)."""
+    with engine.begin() as connection:
+        cleared = connection.execute(
+            text(
+                "UPDATE outbox SET status = 'dead', last_error = 'set aside by the benchmark "
+                "after its cell' WHERE status = 'pending'"
             )
-            path.unlink()
-            peak = max(peak, memory.peak)
-            peak_pss = max(peak_pss, memory.peak_pss)
-            result["peak_rss_mb"] = round(memory.peak / 1024, 1)
-            result["peak_pss_mb"] = round(memory.peak_pss / 1024, 1)
-            if engine is not None and kind.startswith("submit"):
-                result["records"] = check_reports(engine, sent_views(views, result), run)
-                # A report's posts trail it at Slack's pace of a post a second per channel,
-                # mostly after the drain: count the calls it owes, not only those made so far.
-                owed = result["records"]["messages_owed"] / max(result["requests"], 1)
-                result["web_api_calls_per_request"] = round(
-                    max(result["web_api_calls_per_request"], owed), 2
-                )
-            result.pop("sent_per_thread")
-            results.setdefault(kind, []).append(result)
-            print(f"    {target.name} {kind} x{clients}: {summary(result)}", flush=True)
-    return {
-        "kinds": results,
-        "peak_rss_mb": round(peak / 1024, 1),
-        "peak_pss_mb": round(peak_pss / 1024, 1),
-    }
+        ).rowcount
+    return int(cleared or 0)
 
 
-def web_api_calls(fake: FakeSlack) -> Counter[str]:
-    return Counter(call.method for call in fake.calls())
+# ---------------------------------------------------------------- one cell
 
 
-def drain(fake: FakeSlack, *, quiet: float = 1.0, limit: float = 20.0) -> float | None:
-    """Seconds until the server's work after the ack (lazy listeners, outbox) stops calling
-    the Web API, so the next run starts clean; None if it still had not after ``limit``."""
+def drain(fake: FakeSlack, *, quiet: float, limit: float) -> float | None:
+    """Seconds until the server's work after the acks stops calling the Web API; None if it
+    still had not after ``limit``."""
     started = time.monotonic()
     seen, last_change = len(fake.calls()), time.monotonic()
     while time.monotonic() - last_change < quiet:
         if time.monotonic() - started > limit:
             return None
-        time.sleep(0.2)
+        time.sleep(0.25)
         now_seen = len(fake.calls())
         if now_seen != seen:
             seen, last_change = now_seen, time.monotonic()
     return round(last_change - started, 1)
 
 
-def summary(result: dict[str, Any]) -> str:
-    keys = (
-        "rps",
-        "p50_ms",
-        "p95_ms",
-        "p99_ms",
-        "max_ms",
-        "errors",
-        "peak_pss_mb",
-        "records",
-        "modals_opened_per_s",
-        "drain_s",
-    )
-    return ", ".join(f"{k}={result[k]}" for k in keys if k in result)
-
-
-def python_command(*args: str) -> list[str]:
-    return [sys.executable, *args]
-
-
-def run_floors(
-    work: Path, fake: FakeSlack, kinds: list[str], concurrency: list[int], seconds: float
+def run_cell(
+    target: Target,
+    cell: Cell,
+    fake: FakeSlack,
+    work: Path,
+    recorded: Callable[[str], Recorded],
+    *,
+    wait: Callable[[], float | None],
 ) -> dict[str, Any]:
-    floors = {}
-    for runner in ("default", "ack-first"):
-        port = free_port()
-        command = python_command(
-            "-m",
-            "benchmarks.bare",
-            "--runner",
-            runner,
-            "--port",
-            str(port),
-            "--secret",
-            SECRET,
-            "--api-url",
-            fake.base_url,
+    run = uuid.uuid4().hex[:6].upper()
+    path = work / f"requests-{run}.tsv"
+    traffic.write_requests(path, cell.kinds, run, fake.hooks_url)
+    first_call = len(fake.calls())
+    cpu_before = tree_cpu_s(target.pid)
+    with PeakMemory(target.pid) as memory:
+        result, sent = traffic.wrk(
+            target.url,
+            path,
+            secret=SECRET,
+            clients=cell.clients,
+            seconds=cell.seconds,
+            rate=cell.rate,
+            run=run,
         )
-        with serving(
-            f"bolt-{runner}", command, dict(os.environ), port, work / "bare.log"
-        ) as target:
-            floors[runner] = run_target(
-                target,
-                [k for k in kinds if k != "submit_new"],
-                concurrency,
-                seconds,
-                work,
-                fake,
-                lambda _kind: RATE_CAP["bolt"],
-            )
-    return floors
+        result["drain_s"] = wait()
+    spent = tree_cpu_s(target.pid) - cpu_before
+    path.unlink()
+    calls = fake.calls()[first_call:]
+    result.update(
+        cell=cell.name,
+        run=run,
+        peak_pss_mb=round(memory.peak_pss / 1024, 1),
+        peak_rss_mb=round(memory.peak_rss / 1024, 1),
+        server_cpu_ms_per_request=round(1000 * spent / max(len(sent), 1), 2),
+        web_api_calls=dict(Counter(c.method for c in calls)),
+    )
+    kinds = {cell.kinds[s.index] for s in sent}
+    completed = 0
+    if kinds & {"slash", "click"}:
+        result["modals"] = modal_outcomes(cell.kinds, sent, calls, run)
+        completed += result["modals"]["in_time"]
+    if "submit" in kinds:
+        result["reports"] = report_outcomes(cell.kinds, sent, calls, run, recorded(run), TRIAGE)
+        completed += result["reports"]["completed"]
+        result["triage_pace"] = pace(calls, TRIAGE)
+    result["completed"] = completed
+    result["completed_per_s"] = round(completed / max(result["seconds"], 1e-9), 1)
+    return result
+
+
+def summary(result: dict[str, Any]) -> str:
+    parts = [
+        f"sent={result['sent']}",
+        f"rate={result['achieved_rate']}",
+        f"done/s={result['completed_per_s']}",
+        f"ack p99={result['ack_p99_ms']:.0f}ms",
+        f"cpu={result['server_cpu_ms_per_request']}ms",
+        f"drain={result['drain_s']}",
+    ]
+    if "modals" in result:
+        m = result["modals"]
+        parts.append(f"modal in time {m['in_time']}/{m['sent']} p99={m['open']['p99_ms']}")
+    if "reports" in result:
+        r = result["reports"]
+        parts.append(
+            f"reports {r['completed']}/{r['sent']} confirm p99={r['confirmation']['p99_ms']} "
+            f"triage p99={r['triage']['p99_ms']}"
+        )
+    return " ".join(parts)
+
+
+# ---------------------------------------------------------------- servers
+
+
+def golive_server(db: Database, fake: FakeSlack, work: Path) -> AbstractContextManager[Target]:
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": db.url,
+        "SLACK_BOT_TOKEN": "xoxb-bench",
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": fake.base_url,
+        "GOLIVE_WORKERS": str(WORKERS),
+        "GOLIVE_THREADS": str(THREADS),
+        "GOLIVE_TRIAGE_CHANNEL": TRIAGE,
+        "GOLIVE_PROJECT_CHANNEL": CHANNELS[ChannelPurpose.PROJECT],
+        "GOLIVE_BOARD_CHANNEL": CHANNELS[ChannelPurpose.BOARD],
+    }
+    command = [sys.executable, "-m", "bot.cli", "serve", "--port", str(port)]
+    return serving(f"golive-{db.backend}", command, env, port, work / "golive.log")
+
+
+def floor_server(
+    mode: str, db: Database, fake: FakeSlack, work: Path, views: Path, posts: int
+) -> AbstractContextManager[Target]:
+    port = free_port()
+    command = [
+        sys.executable,
+        "-m",
+        "benchmarks.bare",
+        "--after-ack",
+        mode,
+        "--port",
+        str(port),
+        "--secret",
+        SECRET,
+        "--api-url",
+        fake.base_url,
+        "--database-url",
+        db.url,
+        "--views",
+        str(views),
+        "--posts",
+        str(posts),
+        "--triage-channel",
+        TRIAGE,
+        "--workers",
+        str(WORKERS),
+        "--threads",
+        str(THREADS),
+    ]
+    return serving(f"floor-{mode}", command, dict(os.environ), port, work / "floor.log")
+
+
+def warm_up(target: Target, fake: FakeSlack, work: Path) -> None:
+    """A second of mixed requests first, so no cell pays for a worker's first requests."""
+    run = uuid.uuid4().hex[:6].upper()
+    path = work / f"warm-{run}.tsv"
+    traffic.write_requests(path, traffic.mixed(400, run), run, fake.hooks_url)
+    traffic.wrk(target.url, path, secret=SECRET, clients=2, seconds=1, run=run)
+    path.unlink()
+    drain(fake, quiet=1.0, limit=10)
 
 
 def run_golive(
-    backend: str,
-    work: Path,
-    fake: FakeSlack,
-    kinds: list[str],
-    concurrency: list[int],
-    seconds: float,
-) -> dict[str, Any]:
+    backend: str, plan: Plan, fake: FakeSlack, work: Path, views: Path
+) -> tuple[dict[str, Any], int]:
+    """golive's cells, then the burst; returns its figures and the posts a report owes."""
+    results: dict[str, Any] = {"cells": []}
     with fresh_database(backend, work, "surge") as db:
-        started = time.perf_counter()
+        began = time.perf_counter()
         generate(db.engine, scale=1)
-        print(f"  {backend}: provider generated in {time.perf_counter() - started:.0f} s")
-        port = free_port()
-        env = {
-            **os.environ,
-            "DATABASE_URL": db.url,
-            "SLACK_BOT_TOKEN": "xoxb-bench",
-            "SLACK_SIGNING_SECRET": SECRET,
-            "SLACK_API_URL": fake.base_url,
-            "GOLIVE_WORKERS": str(WORKERS),
-            "GOLIVE_THREADS": str(THREADS),
-            "GOLIVE_TRIAGE_CHANNEL": CHANNELS[ChannelPurpose.TRIAGE],
-            "GOLIVE_PROJECT_CHANNEL": CHANNELS[ChannelPurpose.PROJECT],
-            "GOLIVE_BOARD_CHANNEL": CHANNELS[ChannelPurpose.BOARD],
-        }
-        command = python_command("-m", "bot.cli", "serve", "--no-scheduler", "--port", str(port))
-        with serving(
-            f"golive-{backend}", command, env, port, work / f"golive-{backend}.log"
-        ) as target:
-            idle, idle_pss = tree_memory_kib(target.pid)
-            result = run_target(
-                target,
-                kinds,
-                concurrency,
-                seconds,
-                work,
-                fake,
-                lambda kind: RATE_CAP[kind],
-                engine=db.engine,
-            )
-        result["idle_rss_mb"] = round(idle / 1024, 1)
-        result["idle_pss_mb"] = round(idle_pss / 1024, 1)
-        return result
+        print(f"  {backend}: provider generated in {time.perf_counter() - began:.0f} s")
+        owed: list[float] = []
+        captured: dict[str, Any] = {}
+        with golive_server(db, fake, work) as target:
+            results["idle_pss_mb"] = round(tree_memory_kib(target.pid)[1] / 1024, 1)
+            warm_up(target, fake, work)
+            clear_backlog(db.engine)
+            peak = 0.0
+            cells = closed_cells(plan, CLOSED_CAP["golive"]) + paced_cells(plan)
+            for cell in [*cells, burst_cell(plan)]:
+                burst = cell.name.startswith("burst")
+                before = len(fake.calls())
+
+                def wait(cell: Cell = cell, burst: bool = burst) -> float | None:
+                    if burst:
+                        return burst_wait(fake, db.engine, plan)
+                    return drain(fake, quiet=1.5, limit=plan.drain_limit_s)
+
+                result = run_cell(
+                    target,
+                    cell,
+                    fake,
+                    work,
+                    lambda run: golive_recorded(db.engine, run),
+                    wait=wait,
+                )
+                if cell.kinds[0] in ("slash", "click") and cell.rate == 0:
+                    capture_view(captured, cell.kinds[0], fake.calls()[before:])
+                if cell.kinds[0] == "submit" and cell.rate == 0:
+                    owed.append(
+                        owed_per_report(db.engine, golive_recorded(db.engine, result["run"]))
+                    )
+                result["set_aside"] = clear_backlog(db.engine)
+                result["expired_refusals_all"] = fake.refused()
+                peak = max(peak, result["peak_pss_mb"])
+                key = "burst" if burst else "cells"
+                if burst:
+                    results["burst"] = result
+                else:
+                    results[key].append(result)
+                print(f"    golive {backend} {cell.name}: {summary(result)}", flush=True)
+        results["peak_pss_mb"] = peak
+    views.write_text(json.dumps(captured))
+    posts = max(1, round(sum(owed) / len(owed))) if owed else 2
+    results["posts_per_report"] = posts
+    return results, posts
+
+
+def burst_wait(fake: FakeSlack, engine: Engine, plan: Plan) -> float | None:
+    """After the burst's last report: wait until the triage channel has named every report
+    the burst recorded (or ``burst_wait_s``)."""
+    started_at = time.monotonic()
+    while time.monotonic() - started_at < plan.burst_wait_s:
+        with engine.connect() as connection:
+            pending = connection.execute(
+                text("SELECT count(*) FROM outbox WHERE status = 'pending' AND channel = :c"),
+                {"c": TRIAGE},
+            ).scalar_one()
+        if pending == 0:
+            return drain(fake, quiet=1.5, limit=plan.drain_limit_s)
+        time.sleep(1)
+    return None
+
+
+def capture_view(captured: dict[str, Any], kind: str, calls: list[Any]) -> None:
+    """golive's modal for this kind, as it reached Slack: the floor opens the same view."""
+    if kind in captured:
+        return
+    for call in calls:
+        if call.method == "views.open" and call.accepted:
+            captured[kind] = call.args["view"]
+            return
+
+
+def run_floor(
+    mode: str, backend: str, plan: Plan, fake: FakeSlack, work: Path, views: Path, posts: int
+) -> dict[str, Any]:
+    results: dict[str, Any] = {"cells": [], "posts_per_report": posts}
+    with fresh_database(backend, work, f"floor_{mode}") as db:
+        peak = 0.0
+        server = lambda: floor_server(mode, db, fake, work, views, posts)  # noqa: E731
+        cells = closed_cells(plan, CLOSED_CAP["floor"]) + paced_cells(plan)
+        pending = list(cells)
+        while pending:
+            with server() as target:
+                results.setdefault("idle_pss_mb", round(tree_memory_kib(target.pid)[1] / 1024, 1))
+                warm_up(target, fake, work)
+                while pending:
+                    cell = pending.pop(0)
+                    result = run_cell(
+                        target,
+                        cell,
+                        fake,
+                        work,
+                        lambda run: floor_recorded(db.engine, run),
+                        wait=lambda: drain(fake, quiet=1.5, limit=plan.drain_limit_s),
+                    )
+                    peak = max(peak, result["peak_pss_mb"])
+                    results["cells"].append(result)
+                    print(f"    floor-{mode} {backend} {cell.name}: {summary(result)}", flush=True)
+                    if result["drain_s"] is None:
+                        # A backlog still draining would load the next cell: start afresh.
+                        result["restarted_after"] = True
+                        break
+        results["peak_pss_mb"] = peak
+    return results
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path, required=True, help="JSON file to write")
-    parser.add_argument("--seconds", type=float, default=8, help="length of each wrk run")
-    parser.add_argument("--concurrency", default=",".join(map(str, CONCURRENCY)))
-    parser.add_argument("--kinds", default=",".join(KINDS), help="also: submit_new")
+    parser.add_argument("--seconds", type=float, default=4, help="closed-loop cell length")
+    parser.add_argument("--paced-seconds", type=float, default=10)
+    parser.add_argument("--concurrency", default="1,10,50")
+    parser.add_argument("--rates", default="10,50,150")
+    parser.add_argument("--burst", type=int, default=300, help="reports in the burst")
+    parser.add_argument("--burst-seconds", type=float, default=60)
+    parser.add_argument("--burst-wait", type=float, default=90)
+    parser.add_argument("--drain-limit", type=float, default=15)
     parser.add_argument("--backends", default=",".join(BACKENDS))
     parser.add_argument("--slack-delay", type=float, default=0.15, help="seconds per Web API call")
     parser.add_argument("--work", type=Path, default=Path("/tmp/golive-bench"))
@@ -538,31 +451,40 @@ def main(argv: list[str] | None = None) -> int:
         print("wrk is not installed (apt-get install -y wrk)", file=sys.stderr)
         return 2
     args.work.mkdir(parents=True, exist_ok=True)
-    kinds = [k for k in args.kinds.split(",") if k]
-    concurrency = [int(c) for c in args.concurrency.split(",") if c]
+    plan = Plan(
+        closed_seconds=args.seconds,
+        concurrency=tuple(int(c) for c in args.concurrency.split(",") if c),
+        paced_seconds=args.paced_seconds,
+        rates=tuple(float(r) for r in args.rates.split(",") if r),
+        burst_reports=args.burst,
+        burst_seconds=args.burst_seconds,
+        burst_wait_s=args.burst_wait,
+        drain_limit_s=args.drain_limit,
+    )
     backends = [b for b in args.backends.split(",") if b]
     if "postgresql" in backends and not pg_available():
         print("  PostgreSQL is not reachable: its surge figures are skipped", flush=True)
         backends.remove("postgresql")
     fake = FakeSlack()
     fake.delay = args.slack_delay
-    # Requests are signed before wrk sends them, up to a run's length earlier: their trigger
-    # ids are as old, where Slack's would be fresh. Allow what Bolt allows the signature.
-    fake.trigger_lifetime = 5 * 60
+    results: dict[str, Any] = {
+        "plan": plan.__dict__,
+        "slack_delay_s": args.slack_delay,
+        "workers": WORKERS,
+        "threads": THREADS,
+        "backends": {},
+    }
+    views = args.work / "views.json"
     with fake:
-        results: dict[str, Any] = {
-            "seconds": args.seconds,
-            "slack_delay_s": args.slack_delay,
-            "workers": WORKERS,
-            "threads": THREADS,
-            "web_api_cost": webapi_cost.measure(),
-            "floors": run_floors(args.work, fake, kinds, concurrency, args.seconds),
-            "golive": {},
-        }
         for backend in backends:
-            results["golive"][backend] = run_golive(
-                backend, args.work, fake, kinds, concurrency, args.seconds
-            )
+            golive, posts = run_golive(backend, plan, fake, args.work, views)
+            floors = {
+                mode: run_floor(mode, backend, plan, fake, args.work, views, posts)
+                for mode in FLOORS
+            }
+            results["backends"][backend] = {"golive": golive, "floors": floors}
+            args.out.write_text(json.dumps(results, indent=2))
+    results["expired_refusals"] = fake.refused()
     args.out.write_text(json.dumps(results, indent=2))
     return 0
 

@@ -16,9 +16,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from sqlmodel import Session
 
-from documents import charts
 from documents.csv_files import audit_trail_file, csv_files, file_name
-from documents.workbook import workbook_bytes
 from store.infra.errors import ValidationError
 from store.records.privacy import mask
 from store.records.review import HIGH_SCORE
@@ -184,6 +182,10 @@ def gather(
         review=facts.review,
         blockers=facts.blockers,
     )
+    # Imported here, not at the top: matplotlib (with numpy and Pillow) would otherwise sit in
+    # every process of ``golive serve``, about 45 MB each, for the few that draw a pack.
+    from documents import charts
+
     pack.charts.update(
         {
             "open_issues": charts.open_issues_chart(
@@ -255,6 +257,9 @@ def export_files(
     day = now.astimezone(zone).date()
     files: list[tuple[str, bytes, str]] = []
     if fmt in ("all", "xlsx"):
+        # Imported when a workbook is asked for: XlsxWriter stays out of the serving processes.
+        from documents.workbook import workbook_bytes
+
         workbook = workbook_bytes(
             session, generated=now, zone=zone, provider=provider, reveal=reveal
         )

@@ -10,6 +10,7 @@ period said.
 import dataclasses
 from datetime import date, datetime
 from enum import Enum, StrEnum
+from functools import cache
 from typing import Any
 
 
@@ -35,19 +36,31 @@ def counted(number: int, noun: str) -> str:
     return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
+@cache
+def _shown(klass: type) -> tuple[str, ...]:
+    """A record's fields, then its derived properties: what ``frozen`` writes of it, found once
+    per class rather than once per record (a board review freezes thousands)."""
+    names = [field.name for field in dataclasses.fields(klass)]
+    names += [
+        name
+        for owner in klass.__mro__
+        for name, member in vars(owner).items()
+        if isinstance(member, property)
+    ]
+    return tuple(dict.fromkeys(names))
+
+
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
 def frozen(value: object) -> Any:
     """``value`` as plain JSON: a record of facts (a dataclass) becomes an object of its fields
     and its derived properties, a stored value (an enum) its value, a date or time its ISO
     text, a tuple a list; mappings keep their order."""
+    if value.__class__ in _PLAIN:  # most values, exactly (an enum is a subclass): the short way
+        return value
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        fields = {field.name: getattr(value, field.name) for field in dataclasses.fields(value)}
-        derived = {
-            name: getattr(value, name)
-            for klass in type(value).__mro__
-            for name, member in vars(klass).items()
-            if isinstance(member, property)
-        }
-        return {name: frozen(item) for name, item in {**fields, **derived}.items()}
+        return {name: frozen(getattr(value, name)) for name in _shown(type(value))}
     if isinstance(value, Enum):
         return frozen(value.value)
     if isinstance(value, datetime | date):

@@ -99,6 +99,9 @@ class Call:
     body: bytes = b""
     status: int | None = 200
     response: Json | None = None
+    received_at: float = 0.0
+    """Unix time the request reached the fake, before ``delay``: when Slack would have acted
+    on it (a benchmark's "modal opened", "message posted")."""
 
     @property
     def answered(self) -> Json:
@@ -204,7 +207,7 @@ class FakeSlack:
         class Handler(_Handler):
             owner = fake
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = _Server(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(
             # A short poll interval keeps stop() (and so each test's teardown) fast.
@@ -268,6 +271,12 @@ class FakeSlack:
         if not found:
             raise AssertionError(f"no {method} call; got {self._method_names()}")
         return found[-1]
+
+    def refused(self, error: str = "expired_trigger_id") -> int:
+        """How many calls Slack would have refused with ``error`` (by default: a modal whose
+        trigger id had expired before the app asked for it)."""
+        with self._cond:
+            return sum(1 for c in self._calls if c.response and c.response.get("error") == error)
 
     def clear(self) -> None:
         """Forget recorded calls (state such as messages and views is kept)."""
@@ -406,6 +415,7 @@ class FakeSlack:
         self, path: str, query: str, headers: dict[str, str], body: bytes
     ) -> tuple[int, dict[str, str], bytes]:
         """Answer one HTTP request; raises _Drop to close the connection silently."""
+        received_at = time.time()
         if self.delay:
             time.sleep(self.delay)
         if path.startswith("/upload/"):
@@ -417,7 +427,7 @@ class FakeSlack:
         method = path[len("/api/") :]
         args = _parse_args(query, headers.get("content-type", ""), body)
         fault = self._take_fault(method)
-        call = Call(method=method, args=args, headers=headers, body=body)
+        call = Call(method=method, args=args, headers=headers, body=body, received_at=received_at)
 
         if fault is not None and fault.kind == "drop":
             if fault.after_accept:
@@ -764,6 +774,13 @@ class FakeSlack:
         return None
 
 
+class _Server(ThreadingHTTPServer):
+    """Slack's edge takes every connection: a listen backlog of 128 rather than Python's 5,
+    so a surge of calls (slack_sdk opens a connection for each) is not reset at connect."""
+
+    request_queue_size = 128
+
+
 class _Handler(BaseHTTPRequestHandler):
     """Hands each request to its FakeSlack; quiet, and able to hang up without answering."""
 
@@ -895,7 +912,7 @@ def _parse_args(query: str, content_type: str, body: bytes) -> Json:
 
 
 def _with(call: Call, *, status: int | None, response: Json | None) -> Call:
-    return Call(call.method, call.args, call.headers, call.body, status, response)
+    return Call(call.method, call.args, call.headers, call.body, status, response, call.received_at)
 
 
 def _dump(obj: Json) -> bytes:

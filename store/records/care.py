@@ -32,6 +32,8 @@ from store.records.models import (
     RiskAssessment,
     Service,
     ServiceHandover,
+    control_ref,
+    risk_ref,
 )
 from store.records.permissions import Action, allowed
 from store.records.quiet import parse_clock
@@ -146,45 +148,51 @@ class SlippedControl:
 
 def slipped_controls(session: Session, *, threshold_days: int) -> list[SlippedControl]:
     """Open delayed controls whose due date now lies more than ``threshold_days`` after the
-    date first set for them."""
+    date first set for them. Read as columns, not records: the escalation sweep asks every
+    quarter of an hour."""
     query = (
-        select(Control, Risk, Person.name, Service.name)
+        sa_select(
+            col(Control.id),
+            col(Control.description),
+            col(Control.due_date),
+            col(Risk.number),
+            col(Person.name),
+            col(Service.name),
+        )
         .join(Risk, col(Risk.id) == Control.risk_id, isouter=True)
         .join(Person, col(Person.id) == Control.owner_id, isouter=True)
         .join(Service, col(Service.id) == Risk.service_id, isouter=True)
-        .where(Control.status == ControlStatus.DELAYED)
+        .where(col(Control.status) == ControlStatus.DELAYED)
         .order_by(col(Control.id))
     )
-    rows = list(session.exec(query))
+    rows = session.execute(query).all()
     if not rows:
         return []
-    ids = [control.id for control, _, _, _ in rows]
     first_due: dict[int, date] = {}
-    for update in session.exec(
-        select(ControlUpdate)
-        .where(col(ControlUpdate.control_id).in_(ids))
+    for control_id, old_due in session.execute(
+        sa_select(col(ControlUpdate.control_id), col(ControlUpdate.old_due_date))
+        .where(col(ControlUpdate.control_id).in_([row[0] for row in rows]))
+        .where(col(ControlUpdate.old_due_date).is_not(None))
         .order_by(col(ControlUpdate.id))
     ):
-        if update.old_due_date is not None:
-            first_due.setdefault(update.control_id, update.old_due_date)
+        first_due.setdefault(control_id, old_due)
     slipped = []
-    for control, risk, owner, service in rows:
-        assert control.id is not None
-        first = first_due.get(control.id)
-        if first is None or control.due_date is None:
+    for control_id, description, due, risk_number, owner, service in rows:
+        first = first_due.get(control_id)
+        if first is None or due is None:
             continue
-        days = (control.due_date - first).days
+        days = (due - first).days
         if days > threshold_days:
             slipped.append(
                 SlippedControl(
-                    id=control.id,
-                    ref=control.ref,
-                    description=control.description,
-                    risk_ref=risk.ref if risk else None,
+                    id=control_id,
+                    ref=control_ref(control_id),
+                    description=description,
+                    risk_ref=risk_ref(risk_number) if risk_number is not None else None,
                     owner=owner,
                     service=service,
                     first_due=first,
-                    due=control.due_date,
+                    due=due,
                     days=days,
                 )
             )
