@@ -3,7 +3,7 @@ and the XLSX export on a large provider (benchmarks/provider.py), at 1x and 10x.
 
 Each operation calls the real function its feature runs (the job function with the window
 the scheduler would give it, commands.home.home_data + the Home view, commands.queries.
-show_list, bot.evidence.export_files for the workbook and the audit trail CSV beside it) in a
+show_list, documents.evidence.export_files for the workbook and the audit trail CSV beside it) in a
 transaction that is rolled back, so every repetition sees the same records. Statements are
 counted with SQLAlchemy's ``before_cursor_execute`` event; reads (SELECT) and writes are
 counted apart, because a sweep writes one row per message it owes, which is its output, not a
@@ -26,13 +26,13 @@ from sqlmodel import Session
 
 from benchmarks.databases import BACKENDS, fresh_database, pg_available
 from benchmarks.provider import CHANNELS, NOW, Provider, generate
-from bot.evidence import export_files
 from bot.settings import Settings
 from bot.views.home import home_view
 from commands.context import Deps
 from commands.home import home_data
 from commands.queries import show_list
 from commands.slash import SlashContext, SlashRouter
+from documents.evidence import export_files
 from schedules.cadence import Job
 from schedules.digests import run_digest
 from schedules.escalation_sweep import run_escalation

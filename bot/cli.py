@@ -23,10 +23,10 @@ from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlmodel import Session
 
 from bot.bootstrap import apply_settings, check_schema
-from bot.evidence import EXPORT_FORMATS
 from bot.logging_setup import configure_logging
 from bot.processes import PARENT_PID, die_with_parent, stop_on_sigterm
 from bot.settings import Settings, SettingsError
+from documents.evidence import EXPORT_FORMATS
 from store.infra.clock import Clock, SystemClock
 from store.infra.db import make_engine, normalise_url, session_scope
 from store.infra.errors import DomainError
@@ -583,7 +583,7 @@ def _golive() -> str:
 def cmd_export(settings: Settings, args: argparse.Namespace, clock: Clock) -> str:
     """Write the chosen files; the workbook leaves out the audit trail, which is written
     beside it as a CSV file that the workbook's About sheet names."""
-    from bot.evidence import trail_period, write_exports
+    from documents.evidence import trail_period, write_exports
 
     now = clock.now()
     period = trail_period(

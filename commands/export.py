@@ -12,27 +12,19 @@ audit trail.
 from slack_bolt import App
 from sqlmodel import Session
 
-from bot.evidence import EXPORT_FORMATS, export_files
 from commands.context import Deps, person_in
 from commands.slash import SlashContext
-from store.infra.errors import DomainError, PermissionDenied
+from documents.evidence import EXPORT_FORMATS, export_files
+from store.infra.errors import DomainError
 from store.records import audit
 from store.records.channels import all_channels
 from store.records.enums import ChannelPurpose
-from store.records.models import Person, ident
-from store.records.permissions import RULES, Action, grants_of, who_may
+from store.records.exporting import require_export
 from store.records.privacy import may_see_personal_data
 
 USAGE = "/golive export [xlsx | csv | evidence | pdf | all] [here]"
 SHARED_PURPOSES = (ChannelPurpose.PROJECT, ChannelPurpose.BOARD)
 UPLOAD_BATCH = 10
-
-
-def may_export(session: Session, person: Person) -> bool:
-    """Export is for the roles that hold governance records, at any scope: a registered
-    manager (granted for their service) hands these files to the inspector of that service."""
-    roles = RULES[Action.EXPORT].roles
-    return any(grant.role in roles for grant in grants_of(session, ident(person)))
 
 
 def parse(args: list[str]) -> tuple[str, bool]:
@@ -51,11 +43,7 @@ def run_export(deps: Deps, ctx: SlashContext) -> None:
 
     def check(session: Session) -> None:
         person = person_in(session, ctx.person)
-        if not may_export(session, person):
-            raise PermissionDenied(
-                f"You can't export the register and logs. {who_may(Action.EXPORT)} can; ask "
-                "an admin if you should have this role."
-            )
+        require_export(session, person)
         shared = [all_channels(session).get(p) for p in SHARED_PURPOSES]
         if here and ctx.channel_id not in shared:
             raise DomainError(

@@ -19,7 +19,6 @@ from store.records import quiet
 from store.records.models import Person
 
 USAGE = "/golive quiet 22:00-07:00 | off"
-OFF_WORDS = ("off", "none", "clear")
 Json = dict[str, Any]
 
 
@@ -28,7 +27,7 @@ def change(deps: Deps, person: Person, text: str) -> str:
 
     def work(session: Session) -> str:
         me = person_in(session, person)
-        if text.strip().lower() in OFF_WORDS:
+        if quiet.turns_off(text):
             cleared = quiet.clear_quiet_hours(session, actor=me, person=me, now=deps.now())
             return (
                 "Quiet hours are off: reminders come when they are due."

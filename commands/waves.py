@@ -1,8 +1,6 @@
 """Rollout waves in Slack: ``/golive wave SERVICE status=live wave=3 date=2026-12-01`` (the
 project lead) and ``/golive waves``, every service side by side (also in ``/golive status``)."""
 
-from datetime import date
-
 from slack_bolt import App
 from sqlmodel import Session
 
@@ -14,7 +12,7 @@ from store.infra.errors import ValidationError
 from store.records import people, waves
 
 USAGE = "/golive wave SERVICE status=live wave=3 date=2026-12-01"
-STATUSES = ", ".join(s.value.replace("_", "-") for s in waves.WaveStatus)
+STATUSES = waves.STATUS_WORDS
 
 
 def side_by_side(deps: Deps, session: Session) -> list[str]:
@@ -28,36 +26,24 @@ def side_by_side(deps: Deps, session: Session) -> list[str]:
     return comparison_lines(rows)
 
 
-def parse_changes(words: list[str]) -> dict[str, object]:
-    changes: dict[str, object] = {}
-    for word in words:
-        name, sep, value = word.partition("=")
-        name = name.strip().lower()
-        if not sep or not value.strip():
-            raise ValidationError(f"Write each change as name=value, like `{USAGE}`")
-        if name == "status":
-            try:
-                changes["status"] = waves.WaveStatus.parse(value)
-            except ValueError:
-                raise ValidationError(
-                    f"'{safe(value, 40)}' is not a wave status; use one of: {STATUSES}"
-                ) from None
-        elif name == "wave":
-            if not value.strip().isdigit():
-                raise ValidationError("A wave is a number, like wave=3", field="wave")
-            changes["wave"] = int(value)
-        elif name == "date":
-            try:
-                changes["golive_date"] = date.fromisoformat(value.strip())
-            except ValueError:
-                raise ValidationError(
-                    f"'{safe(value, 40)}' is not a date like 2026-12-01", field="date"
-                ) from None
-        else:
-            raise ValidationError(
-                f"'{safe(name, 40)}' is not something a wave has: status, wave or date"
-            )
-    return changes
+def parse_changes(words: list[str]) -> waves.WaveChanges:
+    """The store reads the words; a word it refuses is worded here, with Slack's command."""
+    try:
+        return waves.parse_changes(words)
+    except waves.BadWaveWord as bad:
+        raise ValidationError(_slack_words(bad), field=bad.field) from None
+
+
+def _slack_words(bad: waves.BadWaveWord) -> str:
+    if bad.problem == "shape":
+        return f"Write each change as name=value, like `{USAGE}`"
+    if bad.problem == "status":
+        return f"'{safe(bad.word, 40)}' is not a wave status; use one of: {STATUSES}"
+    if bad.problem == "date":
+        return f"'{safe(bad.word, 40)}' is not a date like 2026-12-01"
+    if bad.problem == "name":
+        return f"'{safe(bad.word, 40)}' is not something a wave has: status, wave or date"
+    return str(bad)
 
 
 def set_wave(deps: Deps, ctx: SlashContext, service_text: str, words: list[str]) -> None:
@@ -70,7 +56,9 @@ def set_wave(deps: Deps, ctx: SlashContext, service_text: str, words: list[str])
             actor=person_in(session, ctx.person),
             service=service,
             now=deps.now(),
-            **changes,  # type: ignore[arg-type]
+            status=changes.status,
+            wave=changes.wave,
+            golive_date=changes.golive_date,
         )
         wave = f"wave {row.wave}, " if row.wave else ""
         when = service.golive_date.isoformat() if service.golive_date else "no go-live date"

@@ -14,7 +14,7 @@ from typing import Any
 
 from store.infra.db import reachable
 from store.infra.errors import DomainError
-from teams import cards, reporting
+from teams import cards, exports, reporting
 from teams.auth import ActivityAuth, Unauthorized
 from teams.face import Action, Dialog, Face, plain_text
 from teams.help import help_message
@@ -40,7 +40,15 @@ INVOKES: dict[str, Callable[[Face, Json], Json]] = {
     "composeExtension/submitAction": reporting.submit_from_message,
     "adaptiveCard/action": lambda face, activity: _action(activity)(face, activity),
 }
-STATUS = {200: "200 OK", 400: "400 Bad Request", 401: "401 Unauthorized", 404: "404 Not Found"}
+STATUS = {
+    200: "200 OK",
+    400: "400 Bad Request",
+    401: "401 Unauthorized",
+    403: "403 Forbidden",
+    404: "404 Not Found",
+    410: "410 Gone",
+    500: "500 Internal Server Error",
+}
 
 
 def make_wsgi(face: Face, auth: ActivityAuth) -> WsgiApp:
@@ -51,6 +59,8 @@ def make_wsgi(face: Face, auth: ActivityAuth) -> WsgiApp:
             ok = reachable(face.engine)
             body = {"ok": ok, "database": "reachable" if ok else "unreachable"}
             return _json(start_response, 200 if ok else 503, body)
+        if path.startswith(exports.FILES_PATH) and method == "GET":
+            return _file(start_response, exports.download(face, path[len(exports.FILES_PATH) :]))
         if path != MESSAGES_PATH:
             return _json(start_response, 404, {"error": "not found"})
         if method != "POST":
@@ -160,3 +170,18 @@ def _json(start_response: StartResponse, status: int, body: Json | None) -> list
         [("Content-Type", "application/json"), ("Content-Length", str(len(data)))],
     )
     return [data]
+
+
+def _file(start_response: StartResponse, answer: exports.Download) -> list[bytes]:
+    """A download (or the page that refuses one), never cached: the link is someone's grant
+    and the file holds governance records."""
+    headers = [
+        ("Content-Type", answer.content_type),
+        ("Content-Length", str(len(answer.body))),
+        ("Cache-Control", "no-store"),
+        ("X-Content-Type-Options", "nosniff"),
+    ]
+    if answer.file_name:
+        headers.append(("Content-Disposition", f'attachment; filename="{answer.file_name}"'))
+    start_response(STATUS.get(answer.status, f"{answer.status} Error"), headers)
+    return [answer.body]

@@ -5,7 +5,9 @@ one ``**`` line below, as teams/notices.py gathers the renderers."""
 
 from teams import (
     control_commands,
+    exports,
     notice_actions,
+    ops_commands,
     project_commands,
     queries,
     reminders,
@@ -23,6 +25,8 @@ COMMANDS: dict[str, Command] = {
     **review_commands.COMMANDS,
     **risk_commands.COMMANDS,
     **control_commands.COMMANDS,
+    **ops_commands.COMMANDS,
+    **exports.COMMANDS,
 }
 DIALOGS: dict[str, Dialog] = {
     **reporting.DIALOGS,

@@ -34,6 +34,17 @@ class TeamsSettings(BaseSettings):
     board_channel: str | None = Field(default=None, validation_alias="TEAMS_BOARD_CHANNEL")
     service_url: str = Field(default=TEAMS_SERVICE_URL, validation_alias="TEAMS_SERVICE_URL")
     port: int = Field(default=3978, validation_alias="TEAMS_PORT")
+    # Where people's browsers reach this server (https://golive.example.org): an export is a
+    # link to a file it serves there. Unset, exports say so instead of giving a dead link.
+    public_url: str | None = Field(default=None, validation_alias="TEAMS_PUBLIC_URL")
+    # Minutes an export's link works for; a link forwarded later finds it expired.
+    file_link_minutes: int = Field(
+        default=15, ge=1, le=24 * 60, validation_alias="TEAMS_FILE_LINK_MINUTES"
+    )
+    # Slack's settings of the same names, which the same commands read in Teams.
+    provider_name: str = Field(default="", max_length=120, validation_alias="GOLIVE_PROVIDER_NAME")
+    handover_times: str = Field(default="07:30,19:30", validation_alias="GOLIVE_HANDOVER_TIMES")
+    theme_window_days: int = Field(default=7, ge=1, validation_alias="GOLIVE_THEME_WINDOW_DAYS")
     openid_url: str = Field(default=BOT_FRAMEWORK_OPENID, validation_alias="TEAMS_OPENID_URL")
     issuer: str = Field(default=BOT_FRAMEWORK_ISSUER, validation_alias="TEAMS_ISSUER")
     token_url: str | None = Field(default=None, validation_alias="TEAMS_TOKEN_URL")

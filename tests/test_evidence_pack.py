@@ -11,7 +11,7 @@ import pytest
 from sqlmodel import col, select
 
 from bot.demo import provider as demo
-from bot.evidence import evidence_pack_html
+from documents.evidence import evidence_pack_html
 from store.infra.db import session_scope
 from store.records import phases, review, risks
 from store.records.actors import COMMAND_LINE

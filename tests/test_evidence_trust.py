@@ -14,9 +14,9 @@ import openpyxl
 import pytest
 from pypdf import PdfReader
 
-from bot.evidence import Period, evidence_pack_html, export_files, trail_period, write_exports
 from bot.views.digests import word
-from bot.workbook import workbook_bytes
+from documents.evidence import Period, evidence_pack_html, export_files, trail_period, write_exports
+from documents.workbook import workbook_bytes
 from schedules.commissioner import summary_for_month
 from schedules.jobs import preview_digest
 from schedules.posts import ScheduledNotice

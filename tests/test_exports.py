@@ -11,10 +11,10 @@ import openpyxl
 import pytest
 from sqlmodel import col, select
 
-from bot import csv_files
-from bot import workbook as workbook_file
 from bot.demo import provider as demo
-from bot.evidence import write_exports
+from documents import csv_files
+from documents import workbook as workbook_file
+from documents.evidence import write_exports
 from store.infra.db import session_scope
 from store.infra.errors import ValidationError
 from store.records import issues, review, risks

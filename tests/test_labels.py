@@ -27,13 +27,13 @@ import bot.views
 import commands
 import schedules
 import store
-from bot.csv_files import csv_files, file_name
 from bot.demo import provider as demo
-from bot.evidence import gather
 from bot.ids import Report
 from bot.views import care, common, controls, decisions, issues, review, risks, scoring
-from bot.workbook import write_xlsx
 from commands import reminders
+from documents.csv_files import csv_files, file_name
+from documents.evidence import gather
+from documents.workbook import write_xlsx
 from store.infra.db import session_scope
 from store.records import issues as store_issues
 from store.records import phases

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 from sqlmodel import select
 
-from bot.csv_files import csv_files
-from bot.evidence import export_files
+from documents.csv_files import csv_files
+from documents.evidence import export_files
 from schedules.jobs import run_job
 from store.infra.db import session_scope
 from store.infra.errors import ValidationError

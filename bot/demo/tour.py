@@ -12,10 +12,10 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from bot.demo.provider import seed
-from bot.evidence import write_exports
 from bot.plain import plain_text
 from bot.settings import Settings
 from bot.views.digests import word
+from documents.evidence import write_exports
 from schedules.jobs import preview_digest
 from store.infra.db import session_scope
 from store.records import issues, risks, waves

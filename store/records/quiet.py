@@ -15,6 +15,12 @@ from store.records.actors import Actor
 from store.records.models import Person, QuietHours
 
 EXAMPLE = "22:00-07:00"
+OFF_WORDS = ("off", "none", "clear")
+"""What people type to clear their quiet hours, in either face."""
+
+
+def turns_off(text: str) -> bool:
+    return text.strip().lower() in OFF_WORDS
 
 
 def parse_clock(text: str, *, field: str) -> time:

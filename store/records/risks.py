@@ -9,7 +9,7 @@ from store.infra.errors import DomainError, NotFound, ValidationError
 from store.records import audit
 from store.records.actors import Actor, actor_id
 
-# re-exported: bot/evidence.py reads it here (the rule: Risk.is_open)
+# re-exported: documents/evidence.py reads it here (the rule: Risk.is_open)
 from store.records.enums import OPEN_RISK_STATUSES as OPEN_RISK_STATUSES
 from store.records.enums import (
     Band,

@@ -30,6 +30,80 @@ class WaveStatus(Labelled):
     BUSINESS_AS_USUAL = "business_as_usual"
 
 
+STATUS_WORDS = ", ".join(s.value.replace("_", "-") for s in WaveStatus)
+"""The statuses as people type them (``not-started``, ``live``, ...)."""
+
+
+@dataclass(frozen=True)
+class WaveChanges:
+    """What ``status=live wave=3 date=2026-12-01`` asks ``set_wave`` to change."""
+
+    status: WaveStatus | None = None
+    wave: int | None = None
+    golive_date: date | None = None
+
+
+class BadWaveWord(ValidationError):
+    """One word of a wave change that cannot be read. ``problem`` says which rule it broke
+    (``shape``: not name=value; ``status``, ``wave``, ``date``: a bad value; ``name``: not
+    something a wave has) and ``word`` is the part at fault, as typed, so each face can word
+    it with its own command and its own escaping."""
+
+    def __init__(self, message: str, *, problem: str, word: str, field: str | None = None):
+        super().__init__(message, field=field)
+        self.problem = problem
+        self.word = word
+
+
+def parse_changes(words: list[str]) -> WaveChanges:
+    """Read ``name=value`` words (status, wave, date) into the changes they ask for; the
+    first word that cannot be read is refused, before anything is written."""
+    status: WaveStatus | None = None
+    wave: int | None = None
+    golive_date: date | None = None
+    for word in words:
+        name, sep, value = word.partition("=")
+        name = name.strip().lower()
+        if not sep or not value.strip():
+            raise BadWaveWord(
+                "Write each change as name=value, like status=live wave=3 date=2026-12-01",
+                problem="shape",
+                word=word,
+            )
+        if name == "status":
+            try:
+                status = WaveStatus.parse(value)
+            except ValueError:
+                raise BadWaveWord(
+                    f"'{value}' is not a wave status; use one of: {STATUS_WORDS}",
+                    problem="status",
+                    word=value,
+                ) from None
+        elif name == "wave":
+            if not value.strip().isdigit():
+                raise BadWaveWord(
+                    "A wave is a number, like wave=3", problem="wave", word=value, field="wave"
+                )
+            wave = int(value)
+        elif name == "date":
+            try:
+                golive_date = date.fromisoformat(value.strip())
+            except ValueError:
+                raise BadWaveWord(
+                    f"'{value}' is not a date like 2026-12-01",
+                    problem="date",
+                    word=value,
+                    field="date",
+                ) from None
+        else:
+            raise BadWaveWord(
+                f"'{name}' is not something a wave has: status, wave or date",
+                problem="name",
+                word=name,
+            )
+    return WaveChanges(status=status, wave=wave, golive_date=golive_date)
+
+
 def wave_of(session: Session, service: Service) -> ServiceWave | None:
     return session.get(ServiceWave, service.id)
 

@@ -2,7 +2,7 @@
 back as plain values: the face arranges and draws them, and never queries.
 
 Everything here is a fact in domain words (references, labels, names, UTC instants); the pack's
-wording, charts and local times are the face's business (bot/evidence.py).
+wording, charts and local times are the face's business (documents/evidence.py).
 """
 
 from collections import defaultdict

@@ -1,6 +1,6 @@
 """The register, its score history, controls, issue log, decisions, the post-implementation
 review and the audit trail as plain rows, in the words an inspector reads. The face writes them
-as files (bot/csv_files.py, bot/workbook.py); the store only says what the rows are.
+as files (documents/csv_files.py, documents/workbook.py); the store only says what the rows are.
 
 Each table is read in one query of the columns it shows, with names looked up from one read of
 people and services, so an export of years of records costs a handful of statements. Rows hold

@@ -16,7 +16,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from sqlmodel import Session
 
-from bot.csv_files import audit_trail_file, csv_files, file_name
+from documents.csv_files import audit_trail_file, csv_files, file_name
 from store.infra.errors import ValidationError
 from store.records.privacy import mask
 from store.records.review import HIGH_SCORE
@@ -184,7 +184,7 @@ def gather(
     )
     # Imported here, not at the top: matplotlib (with numpy and Pillow) would otherwise sit in
     # every process of ``golive serve``, about 45 MB each, for the few that draw a pack.
-    from bot import charts
+    from documents import charts
 
     pack.charts.update(
         {
@@ -258,7 +258,7 @@ def export_files(
     files: list[tuple[str, bytes, str]] = []
     if fmt in ("all", "xlsx"):
         # Imported when a workbook is asked for: XlsxWriter stays out of the serving processes.
-        from bot.workbook import workbook_bytes
+        from documents.workbook import workbook_bytes
 
         workbook = workbook_bytes(
             session, generated=now, zone=zone, provider=provider, reveal=reveal

@@ -1,7 +1,7 @@
 """The export tables as one XLSX workbook: an About sheet, then a sheet per table, header
 frozen, filters on, bands coloured, and each sheet set to print (landscape, one page wide, the
 header row repeated on every page). The audit trail is not a sheet: it goes beside the workbook
-as a CSV file (bot/csv_files.py), which the About sheet names.
+as a CSV file (documents/csv_files.py), which the About sheet names.
 
 Written row by row with XlsxWriter in constant-memory mode, with one shared format per
 distinct style, so years of records cost little memory.
@@ -17,7 +17,7 @@ from sqlmodel import Session
 from xlsxwriter import Workbook  # type: ignore[import-untyped]
 from xlsxwriter.format import Format  # type: ignore[import-untyped]
 
-from bot.csv_files import file_name
+from documents.csv_files import file_name
 from store.records.enums import Band
 from store.records.scoring import band_for
 from store.reports.exports import (
