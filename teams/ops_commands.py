@@ -161,23 +161,28 @@ def wave(face: Face, activity: Json, rest: str) -> Json:
 
 def side_by_side(face: Face, activity: Json, rest: str) -> Json:
     def read(session: Session) -> Json:
-        now = face.clock.now()
-        rows = waves.compare_services(
-            session,
-            now=now,
-            today=now.astimezone(face.settings.zone).date(),
-            theme_days=face.settings.theme_window_days,
-        )
-        lines = [cards.typed(_comparison(row)) for row in rows[:SERVICES_SHOWN]]
-        if len(rows) > SERVICES_SHOWN:
-            lines.append(cards.words(f"…and {len(rows) - SERVICES_SHOWN} more", subtle=True))
         return _answer(
             "Services side by side",
             cards.heading("Services side by side"),
-            *(lines or [cards.words("No services yet.")]),
+            *comparison_blocks(session, face),
         )
 
     return face.read(read)
+
+
+def comparison_blocks(session: Session, face: Face) -> list[Json]:
+    """Services side by side, a line each, as ``waves`` and ``status`` show them."""
+    now = face.clock.now()
+    rows = waves.compare_services(
+        session,
+        now=now,
+        today=now.astimezone(face.settings.zone).date(),
+        theme_days=face.settings.theme_window_days,
+    )
+    lines = [cards.typed(_comparison(row)) for row in rows[:SERVICES_SHOWN]]
+    if len(rows) > SERVICES_SHOWN:
+        lines.append(cards.words(f"…and {len(rows) - SERVICES_SHOWN} more", subtle=True))
+    return lines or [cards.words("No services yet.")]
 
 
 def _comparison(row: waves.ServiceComparison) -> str:

@@ -14,6 +14,7 @@ from store.records.issue_filters import FILTER_WORDS, FilterNotUnderstood, parse
 from teams import cards
 from teams.face import Command, Face, sender_of
 from teams.issue_cards import when
+from teams.ops_commands import comparison_blocks
 from teams.queries import LIST_LIMIT, issue_lines
 
 Json = dict[str, Any]
@@ -72,7 +73,8 @@ def phase(face: Face, activity: Json, rest: str) -> Json:
 
 
 def status(face: Face, activity: Json, rest: str) -> Json:
-    """Issue counts by status, and the open ones by category and by service."""
+    """Issue counts by status, the open ones by category and by service, and the services
+    side by side, as Slack's ``/golive status`` shows them."""
 
     def read(session: Session) -> Json:
         sender_of(session, activity, face=face)
@@ -96,6 +98,8 @@ def status(face: Face, activity: Json, rest: str) -> Json:
             cards.facts(categories) if categories else cards.words("None open.", subtle=True),
             cards.words("**Open, by service**"),
             cards.facts(services[:40]) if services else cards.words("None open.", subtle=True),
+            cards.words("**Services side by side**"),
+            *comparison_blocks(session, face),
         ]
         return cards.message("Go-live issue counts", cards.card(body))
 

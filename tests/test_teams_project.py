@@ -152,3 +152,5 @@ def test_status_counts_the_issues_by_status_category_and_service(teams: TeamsApp
     assert {"title": "New", "value": "2"} in by_status["facts"]
     assert by_category["facts"] == [{"title": "Device or equipment", "value": "2"}]
     assert by_service["facts"] == [{"title": teams.world.oakwood.name, "value": "2"}]
+    assert "**Services side by side**" in str(content)
+    assert f"{teams.world.oakwood.name} · " in str(content) and "1 urgent open" in str(content)
