@@ -101,18 +101,8 @@ def _risk_line(risk: Risk) -> Json:
 
 
 def render_verdict_request(session: Session, message: OutboxMessage) -> Json:
-    review_id, service_id = review.parse_verdict_subject(message.subject or "")
-    current = review.review_by_id(session, review_id=review_id)
-    if current is None:
-        raise NotFound(f"There is no review {review_id}")
-    if service_id is None:
-        scope = "the whole organisation"
-        listed = review.pre_implementation_risks(session, organisation=True)
-    else:
-        service = people.service_by_id(session, service_id=service_id)
-        scope = service.name if service else "your service"
-        listed = review.pre_implementation_risks(session, service_id=service_id)
-    given = {key: value.verdict for key, value in review.verdicts(session, current).items()}
+    asked = review.verdict_request(session, subject=message.subject or "")
+    current, scope, listed, given = asked.review, asked.scope, asked.risks, asked.given
     text = f"Post-implementation review {current.ref}: did the controls work for {scope}?"
     body: list[Json] = [
         line(("bold", f"Post-implementation review {current.ref}: {scope}")),

@@ -316,18 +316,8 @@ def verdict_request(
 
 
 def render_verdict_request(session: Session, message: OutboxMessage) -> RenderedMessage:
-    review_id, service_id = review.parse_verdict_subject(message.subject or "")
-    current = review.review_by_id(session, review_id=review_id)
-    if current is None:
-        raise NotFound(f"There is no review {review_id}")
-    if service_id is None:
-        scope = "the whole organisation"
-        risks = review.pre_implementation_risks(session, organisation=True)
-    else:
-        service = people.service_by_id(session, service_id=service_id)
-        scope = service.name if service else "your service"
-        risks = review.pre_implementation_risks(session, service_id=service_id)
-    given = {k: v.verdict for k, v in review.verdicts(session, current).items()}
+    asked = review.verdict_request(session, subject=message.subject or "")
+    current, scope, risks, given = asked.review, asked.scope, asked.risks, asked.given
     text, blocks = verdict_request(review_ref=current.ref, scope=scope, risks=risks, given=given)
     return RenderedMessage(text, blocks)
 

@@ -41,6 +41,7 @@ from store.records.models import (
     Risk,
     RiskAssessment,
     RoleGrant,
+    Service,
     ident,
 )
 from store.records.outbox import Method
@@ -205,6 +206,35 @@ def parse_verdict_subject(subject: str) -> tuple[int, int | None]:
     """The review id and service id (None for organisation-wide risks) of a verdict request."""
     review_id, _, scope = subject.partition(":")
     return int(review_id), None if scope == "organisation" else int(scope)
+
+
+@dataclass(frozen=True)
+class VerdictRequest:
+    """What a verdict request asks, as the records are now: the review, whose controls
+    (``scope``, a service's name or the whole organisation), the risks recorded before
+    go-live, and the verdicts already given on them by risk id."""
+
+    review: PostImplementationReview
+    scope: str
+    risks: list[Risk]
+    given: dict[int, Effectiveness]
+
+
+def verdict_request(session: Session, *, subject: str) -> VerdictRequest:
+    """The facts of the verdict request with ``subject`` (an outbox row's), for any face."""
+    review_id, service_id = parse_verdict_subject(subject)
+    current = review_by_id(session, review_id=review_id)
+    if current is None:
+        raise NotFound(f"There is no review {review_id}")
+    if service_id is None:
+        scope = "the whole organisation"
+        listed = pre_implementation_risks(session, organisation=True)
+    else:
+        service = session.get(Service, service_id)
+        scope = service.name if service else "your service"
+        listed = pre_implementation_risks(session, service_id=service_id)
+    given = {key: value.verdict for key, value in verdicts(session, current).items()}
+    return VerdictRequest(current, scope, listed, given)
 
 
 # Verdicts on the original controls
