@@ -1,9 +1,11 @@
 """Every setting golive reads, in one place, from the environment or a ``.env`` file."""
 
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from store.infra.clock import known_zone
 
 SLACK_API_DEFAULT = "https://slack.com/api/"
 README_HINT = "see 'Settings' in the README"
@@ -102,11 +104,7 @@ class Settings(BaseSettings):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"'{value}' is not a time zone name like Europe/London") from None
-        return value
+        return known_zone(value)
 
     @field_validator(
         "daily_digest_time",

@@ -5,10 +5,12 @@ issuer, the token endpoint) are settings with Microsoft's addresses as defaults,
 point them at a local stand-in while the validation itself stays the same code.
 """
 
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from store.infra.clock import known_zone
 
 BOT_FRAMEWORK_OPENID = "https://login.botframework.com/v1/.well-known/openidconfiguration"
 BOT_FRAMEWORK_ISSUER = "https://api.botframework.com"
@@ -67,11 +69,7 @@ class TeamsSettings(BaseSettings):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"'{value}' is not a time zone name like Europe/London") from None
-        return value
+        return known_zone(value)
 
     @property
     def zone(self) -> ZoneInfo:

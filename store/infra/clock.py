@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 class Clock(Protocol):
@@ -31,3 +32,13 @@ class FixedClock:
 
     def advance(self, delta: timedelta) -> None:
         self._at += delta
+
+
+def known_zone(name: str) -> str:
+    """``name`` if it names a time zone; else a refusal that says what one looks like (each
+    face's settings check the provider's ``GOLIVE_TIMEZONE`` with it)."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"'{name}' is not a time zone name like Europe/London") from None
+    return name
